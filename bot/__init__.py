@@ -1,0 +1,1 @@
+"""fleetmod's orchestration layer: policies, campaigns across repositories, forges, reports."""

@@ -1,0 +1,1 @@
+"""fleetmod's automation layer: libcst codemods and the engine that runs them over files."""

@@ -1,0 +1,51 @@
+"""Small helpers shared by the tests: run one codemod on one text, make git repositories."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from codemods import registry
+from codemods.base import Version
+from codemods.engine import transform_text
+from codemods.results import FileResult
+
+
+def apply_codemod(
+    name: str,
+    code: str,
+    options: Mapping[str, Any] | None = None,
+    target: Version = (3, 13),
+    path: str = "mod.py",
+) -> FileResult:
+    """What the engine does to ``code`` with one codemod (triggers are ignored here)."""
+    codemod = registry.configure(name, options)
+    return transform_text(path, code, [codemod], target)
+
+
+def output_of(result: FileResult) -> str:
+    assert result.status.value != "failed", result.reason
+    return result.new_text if result.new_text is not None else result.old_text or ""
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def make_repo(path: Path, files: Mapping[str, str], branch: str = "main") -> Path:
+    """A real git repository with ``files`` committed on ``branch``."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    git(path, "config", "user.email", "dev@example.com")
+    git(path, "config", "user.name", "Dev")
+    for rel, text in files.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    return path

@@ -1,0 +1,93 @@
+"""Small, shared edits of call arguments that keep the caller's formatting.
+
+Codemods that add, drop or rename keyword arguments all face the same details: trailing
+commas, arguments spread over several lines, `*args`/`**kwargs`. They live here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    """The argument passed as ``name=...``, if any."""
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
+def positional(call: cst.Call) -> list[cst.Arg]:
+    """Plain positional arguments, in order (not ``*args``, not keywords)."""
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def has_star(call: cst.Call) -> bool:
+    """True when ``*args`` or ``**kwargs`` hide what is really passed."""
+    return any(a.star for a in call.args)
+
+
+def has_double_star(call: cst.Call) -> bool:
+    return any(a.star == "**" for a in call.args)
+
+
+def _line_separator(call: cst.Call) -> cst.Comma | None:
+    """The comma (newline and indent, no comments) of a call written one argument per line."""
+    for arg in call.args[:-1]:
+        comma = arg.comma
+        if isinstance(comma, cst.Comma) and isinstance(
+            comma.whitespace_after, cst.ParenthesizedWhitespace
+        ):
+            return cst.Comma(whitespace_after=_bare(comma.whitespace_after))
+    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return cst.Comma(whitespace_after=_bare(call.whitespace_before_args))
+    return None
+
+
+def _bare(ws: cst.ParenthesizedWhitespace) -> cst.ParenthesizedWhitespace:
+    return ws.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+
+
+def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """``call`` with ``arg`` added last, laid out like the arguments already there.
+
+    Callers check ``has_star`` first when order matters: ``arg`` goes after ``**kwargs``.
+    """
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[arg])
+    last = args[-1]
+    between = _line_separator(call)
+    if isinstance(last.comma, cst.Comma):
+        separator = between or last.comma.with_changes(whitespace_after=cst.SimpleWhitespace(" "))
+        added = arg.with_changes(comma=last.comma)
+        args[-1] = last.with_changes(comma=separator)
+    else:
+        separator = between or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        added = arg.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+        args[-1] = last.with_changes(
+            comma=separator, whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+    return call.with_changes(args=[*args, added])
+
+
+def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``name=value`` appended."""
+    return append_arg(
+        call,
+        cst.Arg(
+            keyword=cst.Name(name),
+            value=value,
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+            ),
+        ),
+    )
+
+
+def remove_args(call: cst.Call, drop: Sequence[cst.Arg]) -> cst.Call:
+    """``call`` without the arguments in ``drop`` (compared by identity)."""
+    kept = [a for a in call.args if not any(a is d for d in drop)]
+    if kept and kept != list(call.args):
+        original_last = call.args[-1]
+        kept[-1] = kept[-1].with_changes(comma=original_last.comma)
+    return call.with_changes(args=kept)

@@ -72,9 +72,7 @@ class ResultCache:
             "findings": findings,
             "new_text": result.new_text,
         }
-        self._db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?, ?)", (key, json.dumps(value))
-        )
+        self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, json.dumps(value)))
         self._unsaved += 1
         if self._unsaved >= 200:
             self.flush()

@@ -64,9 +64,7 @@ def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
     else:
         separator = between or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         added = arg.with_changes(whitespace_after_arg=last.whitespace_after_arg)
-        args[-1] = last.with_changes(
-            comma=separator, whitespace_after_arg=cst.SimpleWhitespace("")
-        )
+        args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
     return call.with_changes(args=[*args, added])
 
 
@@ -78,7 +76,8 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
             keyword=cst.Name(name),
             value=value,
             equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
             ),
         ),
     )

@@ -118,8 +118,9 @@ def transform_text(
             new_module = codemod.transform(module, file)
             new_code = new_module.code
         except Exception as exc:  # a codemod bug must not stop the run or touch the file
-            result.status, result.reason = Status.FAILED, (
-                f"codemod {codemod.name} raised {type(exc).__name__}: {exc}"
+            result.status, result.reason = (
+                Status.FAILED,
+                (f"codemod {codemod.name} raised {type(exc).__name__}: {exc}"),
             )
             return result
         result.findings.extend(file.findings)

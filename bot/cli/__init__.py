@@ -14,7 +14,7 @@ app = typer.Typer(
 
 from bot.cli import apply, codemods_cmd  # noqa: E402  (commands register on `app`)
 
-__all__ = ["apply", "app", "codemods_cmd", "main"]
+__all__ = ["app", "apply", "codemods_cmd", "main"]
 
 
 def main() -> None:

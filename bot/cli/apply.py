@@ -63,8 +63,10 @@ def apply_command(
     ),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
     target_version: str = typer.Option(
-        None, "--target-version", help="Oldest Python the code must run on, e.g. 3.10 "
-        "(default: from requires-python, else 3.9)."
+        None,
+        "--target-version",
+        help="Oldest Python the code must run on, e.g. 3.10 "
+        "(default: from requires-python, else 3.9).",
     ),
     include: list[str] = typer.Option([], "--include", help="Glob of files to take."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of files to leave alone."),
@@ -81,9 +83,7 @@ def apply_command(
         fail(str(exc))
     cwd = Path.cwd()
     candidates = list(
-        discover(
-            [p.absolute() for p in paths], include or DEFAULT_INCLUDE, exclude, base=cwd
-        )
+        discover([p.absolute() for p in paths], include or DEFAULT_INCLUDE, exclude, base=cwd)
     )
     run = _run(candidates, codemods, target, jobs, None if no_cache else ResultCache())
     where = {c.relpath: c.path for c in candidates}
@@ -94,7 +94,10 @@ def apply_command(
 
 
 def _run(
-    candidates: list[Any], codemods: list[Codemod], target: Version, jobs: int,
+    candidates: list[Any],
+    codemods: list[Codemod],
+    target: Version,
+    jobs: int,
     cache: ResultCache | None,
 ) -> engine.Run:
     config = engine.EngineConfig(codemods, target=target, jobs=jobs, cache=cache)
@@ -126,7 +129,9 @@ def _show(run: engine.Run, target: Version, diff: bool, write: bool, as_json: bo
             counts = ", ".join(f"{n} x{c}" for n, c in result.counts.items())
             out.print(f"[green]{verb}[/] {result.path} ({counts})")
             if diff:
-                out.print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
+                out.print(
+                    Syntax(result.diff, "diff", theme="ansi_dark", background_color="default")
+                )
         elif result.status is Status.FAILED:
             err.print(f"[red]failed[/] {result.reason}")
         for finding in result.findings:

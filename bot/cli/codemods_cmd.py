@@ -80,7 +80,9 @@ def _print_example(title: str, before: str, after: str | None, findings: int) ->
     out.print(f"\n[bold]{title}[/]")
     out.print(Syntax(before.rstrip("\n"), "python", line_numbers=False))
     if after is None:
-        verdict = f"reported ({findings} finding{'s' * (findings != 1)})" if findings else "unchanged"
+        verdict = (
+            f"reported ({findings} finding{'s' * (findings != 1)})" if findings else "unchanged"
+        )
         out.print(f"  -> {verdict}")
     else:
         out.print("  ->")

@@ -62,7 +62,10 @@ class YamlSafeLoad(Codemod):
     triggers = (b"yaml",)
     Transformer = Transformer
     examples = (
-        Example("import yaml\ndata = yaml.load(stream)\n", "import yaml\ndata = yaml.safe_load(stream)\n"),
+        Example(
+            "import yaml\ndata = yaml.load(stream)\n",
+            "import yaml\ndata = yaml.safe_load(stream)\n",
+        ),
         Example(
             "import yaml as y\ny.load(s, Loader=y.SafeLoader)  # keep\n",
             "import yaml as y\ny.safe_load(s)  # keep\n",

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,19 +38,26 @@ def cache_key(path: str, data: bytes, fingerprint: str) -> str:
 
 
 class ResultCache:
-    """SQLite, because several fleetmod processes may share one cache safely."""
+    """SQLite, because several fleetmod processes may share one cache safely.
+
+    One connection, guarded by a lock, so that the campaign's worker threads can share it.
+    """
 
     def __init__(self, directory: Path | None = None) -> None:
         directory = directory or default_cache_dir()
         directory.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(directory / "results.sqlite3", timeout=30)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            directory / "results.sqlite3", timeout=30, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT)")
         self._db.commit()
         self._unsaved = 0
 
     def get(self, key: str, path: str) -> FileResult | None:
-        row = self._db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
         data = json.loads(row[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,14 @@ def make_repo(path: Path, files: Mapping[str, str], branch: str = "main") -> Pat
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "initial")
     return path
+
+
+def ruff_fix(tmp_path: Path, code: str, rules: str, target: Version) -> str:
+    """What ``ruff check --fix`` (unsafe fixes included) makes of ``code``: a reference output."""
+    path = tmp_path / "ruff_reference.py"
+    path.write_text(code)
+    version = f"py{target[0]}{target[1]}"
+    command = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--fix"]
+    command += ["--unsafe-fixes", "--select", rules, "--target-version", version, str(path)]
+    subprocess.run(command, check=False, capture_output=True)
+    return path.read_text()

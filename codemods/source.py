@@ -20,7 +20,12 @@ GENERATED_SCAN_BYTES = 2048
 
 
 class NotText(ValueError):
-    """The bytes are not text in the encoding the file declares."""
+    """The bytes are not text in the encoding the file declares; ``line``/``column`` say where."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 @dataclass(frozen=True)
@@ -40,15 +45,30 @@ def decode(data: bytes) -> Source:
         raise NotText("contains NUL bytes")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
+    except SyntaxError as exc:  # an unknown cookie, or a first line that is not UTF-8
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise _undecodable(data, "utf-8", bad) from exc
         raise NotText(str(exc)) from exc
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[len(codecs.BOM_UTF8) :] if bom else data
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     try:
         return Source(body.decode(codec), codec, bom)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise NotText(f"not valid {codec}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _undecodable(body, codec, exc) from exc
+    except LookupError as exc:
+        raise NotText(f"unknown encoding {codec!r}") from exc
+
+
+def _undecodable(body: bytes, codec: str, exc: UnicodeDecodeError) -> NotText:
+    """Where decoding failed, as Python reports it: 1-based line and column."""
+    line_start = body.rfind(b"\n", 0, exc.start) + 1
+    line = body.count(b"\n", 0, exc.start) + 1
+    hint = " and no PEP 263 coding comment declares another encoding" * (codec == "utf-8")
+    message = f"not valid {codec} (byte 0x{body[exc.start]:02x}){hint}"
+    return NotText(message, line, exc.start - line_start + 1)
 
 
 def is_generated(data: bytes) -> bool:

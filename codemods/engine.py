@@ -25,7 +25,7 @@ from codemods.base import Codemod, FileContext, Version
 from codemods.cache import ResultCache, cache_key
 from codemods.files import Candidate, leaves_root
 from codemods.results import FileResult, Status, Summary
-from codemods.source import NotText, decode, is_generated, write_atomic
+from codemods.source import NotText, Source, decode, is_generated, write_atomic
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 PARALLEL_THRESHOLD = 24
@@ -74,20 +74,36 @@ def _compile_error(text: str, path: str, target: Version | None = None) -> str |
                 ast.parse(text, path, feature_version=target)
             else:
                 compile(text, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            if isinstance(exc, SyntaxError):
-                return _syntax_error(path, exc)
-            return f"{path}: {exc}"
+        except SyntaxError as exc:
+            return _syntax_error(path, exc)
+        except ValueError as exc:
+            return f"{path}:1:1: {exc}"
+        except (RecursionError, MemoryError):
+            return f"{path}:1:1: too deeply nested to compile"
     return None
 
 
 def _parse(path: str, text: str) -> cst.Module | FileResult:
+    """The module's tree, or why it has none.
+
+    Python's own compiler speaks first: its messages and positions are the ones people
+    know, and libcst's native parser can crash the process on input that Python rejects
+    (thousands of nested brackets), so such input never reaches it.
+    """
+    error = _compile_error(text, path)
+    if error is not None:
+        return FileResult(path, Status.FAILED, error, parsed=True)
     try:
         module = cst.parse_module(text)
+        code = module.code
     except cst.ParserSyntaxError as exc:
-        where = f"{path}:{exc.raw_line}:{exc.raw_column + 1}"
-        return FileResult(path, Status.FAILED, f"{where}: {_first_line(exc.message)}", parsed=True)
-    if module.code != text:
+        where = f"{path}:{exc.editor_line}:{exc.editor_column}"
+        message = f"{where}: libcst cannot parse this: {_first_line(exc.message)}"
+        return FileResult(path, Status.FAILED, message, parsed=True)
+    except RecursionError:
+        message = f"{path}:1:1: too deeply nested for libcst"
+        return FileResult(path, Status.FAILED, message, parsed=True)
+    if code != text:
         return FileResult(path, Status.FAILED, f"{path}: libcst does not round-trip this file")
     return module
 
@@ -132,9 +148,8 @@ def transform_text(
             return result
         counts[codemod.name] = max(file.changes, 1)
         module, current = new_module, new_code
-    result.counts = counts
     if current != text:
-        result.status, result.new_text = Status.CHANGED, current
+        result.status, result.new_text, result.counts = Status.CHANGED, current, counts
     elif result.findings:
         result.status = Status.FINDINGS
     return result
@@ -146,8 +161,21 @@ def _transform_data(
     try:
         source = decode(data)
     except NotText as exc:
-        return FileResult(path, Status.FAILED, f"{path}: cannot decode: {exc}")
-    return transform_text(path, source.text, codemods, target)
+        return FileResult(path, Status.FAILED, f"{path}:{exc.line}:{exc.column}: {exc}")
+    result = transform_text(path, source.text, codemods, target)
+    reason = _unencodable(result.new_text, source) if result.new_text is not None else None
+    if reason is not None:
+        result.status, result.reason, result.new_text = Status.FAILED, f"{path}: {reason}", None
+    return result
+
+
+def _unencodable(text: str, source: Source) -> str | None:
+    """Why ``text`` cannot be written in the file's own encoding, decided before any write."""
+    try:
+        source.encode(text)
+    except UnicodeEncodeError as exc:
+        return f"the new text has {exc.object[exc.start]!r}, which {source.encoding} cannot encode"
+    return None
 
 
 _worker_codemods: list[Codemod] = []
@@ -170,6 +198,8 @@ def _prefilter(
 ) -> tuple[FileResult | None, bytes | None]:
     """Decide a file without parsing it where possible; otherwise hand back its bytes."""
     path = candidate.relpath
+    if candidate.excluded:
+        return FileResult(path, Status.SKIPPED, "excluded"), None
     if leaves_root(candidate):
         return FileResult(path, Status.SKIPPED, "symlink leaves the root"), None
     try:
@@ -259,9 +289,11 @@ def write(results: Iterable[FileResult], root_of: Callable[[str], Path]) -> list
     for result in results:
         if result.status is not Status.CHANGED or result.new_text is None:
             continue
-        path = root_of(result.path)
+        path = root_of(result.path).resolve()  # a symlink stays a symlink to the new text
         try:
             source = decode(path.read_bytes())
+            if source.text == result.new_text:  # written already, through another name
+                continue
             if source.text != result.old_text:
                 raise OSError(0, "changed on disk since it was read")
             write_atomic(path, source.encode(result.new_text))

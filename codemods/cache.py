@@ -47,12 +47,12 @@ class ResultCache:
         directory = directory or default_cache_dir()
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            directory / "results.sqlite3", timeout=30, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT)")
-        self._db.commit()
+        path = directory / "results.sqlite3"
+        try:
+            self._db = _open(path)
+        except sqlite3.DatabaseError:  # a damaged cache is only lost speed: start a new one
+            path.replace(path.with_name(path.name + ".damaged"))
+            self._db = _open(path)
         self._unsaved = 0
 
     def get(self, key: str, path: str) -> FileResult | None:
@@ -80,15 +80,32 @@ class ResultCache:
             "findings": findings,
             "new_text": result.new_text,
         }
-        self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, json.dumps(value)))
-        self._unsaved += 1
-        if self._unsaved >= 200:
-            self.flush()
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?)", (key, json.dumps(value))
+            )
+            self._unsaved += 1
+            if self._unsaved >= 200:
+                self.flush()
 
     def flush(self) -> None:
-        self._db.commit()
-        self._unsaved = 0
+        with self._lock:
+            self._db.commit()
+            self._unsaved = 0
 
     def close(self) -> None:
-        self.flush()
-        self._db.close()
+        with self._lock:
+            self.flush()
+            self._db.close()
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT)")
+        db.commit()
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db

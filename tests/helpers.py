@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -61,3 +62,41 @@ def ruff_fix(tmp_path: Path, code: str, rules: str, target: Version) -> str:
     command += ["--unsafe-fixes", "--select", rules, "--target-version", version, str(path)]
     subprocess.run(command, check=False, capture_output=True)
     return path.read_text()
+
+
+def make_origin(path: Path, files: Mapping[str, str], branch: str = "main") -> Path:
+    """A bare repository, as on a server, whose ``branch`` holds ``files`` in one pushed commit."""
+    seed = make_repo(path.with_name(f"{path.name}.seed"), files, branch)
+    git(path.parent, "init", "-q", "--bare", "-b", branch, path.name)
+    git(seed, "push", "-q", str(path), f"{branch}:{branch}")
+    shutil.rmtree(seed)
+    return path
+
+
+def push_branch(
+    origin: Path,
+    branch: str,
+    files: Mapping[str, str | None],
+    base: str = "main",
+    email: str = "dev@example.com",
+) -> str:
+    """Commit ``files`` (None deletes one) on top of ``base`` and push that as ``branch``, as a
+    person would from their own clone; returns the commit."""
+    work = origin.with_name(f"{origin.name}.push")
+    shutil.rmtree(work, ignore_errors=True)
+    git(origin.parent, "clone", "-q", str(origin), work.name)
+    git(work, "checkout", "-q", "-B", branch, f"origin/{base}")
+    for rel, text in files.items():
+        target = work / rel
+        if text is None:
+            target.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    git(work, "add", "-A")
+    identity = ("-c", "user.name=Dev", "-c", f"user.email={email}")
+    git(work, *identity, "commit", "-q", "-m", f"edit {', '.join(files)}")
+    git(work, "push", "-q", "--force", "origin", f"HEAD:refs/heads/{branch}")
+    sha = git(work, "rev-parse", "HEAD")
+    shutil.rmtree(work)
+    return sha

@@ -12,9 +12,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from bot.cli import apply, codemods_cmd  # noqa: E402  (commands register on `app`)
+from bot.cli import apply, codemods_cmd, prs_cmd  # noqa: E402  (commands register on `app`)
 
-__all__ = ["app", "apply", "codemods_cmd", "main"]
+__all__ = ["app", "apply", "codemods_cmd", "main", "prs_cmd"]
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from bot.forges.base import Forge, ForgeError, PrRequest, PrState, PullRequest, 
 from bot.ledger import Ledger
 from bot.outcomes import FileChange, Outcome, RepoOutcome
 from bot.policy import Policy
-from bot.pr_body import Proposal, marker_of, propose
+from bot.pr_body import Proposal, input_hash, marker_of, propose
 from bot.rewrite import ChangeSet, apply_steps
 from bot.workspace import Workspace, WorkspaceCache, WorkspaceError
 from codemods.cache import ResultCache
@@ -191,22 +191,28 @@ class RepoJob:
         if foreign:
             self._finish(Outcome.BLOCKED, foreign)
             return
+        self.step("commit")
+        author = self.policy.delivery.author
+        # Only the files the steps changed: what the checks leave behind stays out.
+        ws.commit(self.policy.commit_message_for(), author.name, author.email, changed)
+        tree = ws.tree_of("HEAD")
+        inputs = input_hash(self.policy, tree, ws.default_head())
+        open_pr = pr if pr is not None and pr.state is PrState.OPEN else None
+        if open_pr is not None and self._already_proposed(ws, remote, open_pr, inputs):
+            self._finish(Outcome.PR_UNCHANGED, "already up to date")
+            return
         checks = self._checks(ws)
         failed = [str(c["name"]) for c in checks if not c["passed"]]
         policy_on_failure = {c.name: c.on_failure for c in self.policy.checks}
         if any(policy_on_failure[name] == "skip" for name in failed):
             self._finish(Outcome.CHECKS_FAILED, f"checks failed: {', '.join(failed)}")
             return
-        self.step("commit")
-        author = self.policy.delivery.author
-        # Only the files the steps changed: what the checks left behind stays out.
-        ws.commit(self.policy.commit_message_for(), author.name, author.email, changed)
-        proposal = propose(self.policy, changes, checks, ws.tree_of("HEAD"), self._link_base())
+        proposal = propose(self.policy, changes, checks, tree, inputs, self._link_base())
         self.result.change_hash = proposal.change_hash
         draft = self.policy.delivery.draft or any(
             policy_on_failure[name] == "draft" for name in failed
         )
-        self._deliver(ws, remote, proposal, pr if pr and pr.state is PrState.OPEN else None, draft)
+        self._deliver(ws, remote, proposal, open_pr, draft)
 
     def _link_base(self) -> str:
         return f"{self.repo.web_url}/blob/{self.policy.branch}" if self.repo.web_url else ""
@@ -223,6 +229,17 @@ class RepoJob:
                     "the bot does not overwrite other people's work"
                 )
         return ""
+
+    def _already_proposed(
+        self, ws: Workspace, remote: str | None, pr: PullRequest, inputs: str
+    ) -> bool:
+        marker = marker_of(pr.body)
+        return (
+            marker is not None
+            and marker.input_hash == inputs
+            and pr.title == self.policy.pr_title
+            and self._branch_current(ws, remote)
+        )
 
     def _branch_current(self, ws: Workspace, remote: str | None) -> bool:
         """The remote branch already holds this exact change on top of the current base."""

@@ -22,7 +22,7 @@ from codemods.registry import load_class
 
 MAX_FILE_ROWS = 100
 MAX_FINDINGS = 50
-MARKER = re.compile(r"<!-- fleetmod policy=(\S+) change=([0-9a-f]+) -->")
+MARKER = re.compile(r"<!-- fleetmod policy=(\S+) input=([0-9a-f]+) change=([0-9a-f]+) -->")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,16 @@ class Proposal:
     change_hash: str
 
 
+def input_hash(policy: Policy, tree: str, base: str) -> str:
+    """Identity of what a proposal is made from: the whole policy, the base and the result.
+
+    When an open PR carries the same input hash, its checks and text cannot differ either,
+    so a rerun can stop before running any check.
+    """
+    payload = f"{policy.model_dump_json()}\n{base}\n{tree}"
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
 def change_hash(policy: Policy, tree: str, checks: Sequence[dict[str, Any]]) -> str:
     """Identity of a proposal: the resulting tree, the policy version and the check verdicts."""
     verdicts = ",".join(f"{c['name']}={c['passed']}" for c in checks)
@@ -41,10 +51,17 @@ def change_hash(policy: Policy, tree: str, checks: Sequence[dict[str, Any]]) -> 
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def marker_of(body: str) -> tuple[str, str] | None:
-    """(policy id@version, change hash) from a body this bot wrote, or None."""
+@dataclass(frozen=True)
+class Marker:
+    policy: str
+    input_hash: str
+    change_hash: str
+
+
+def marker_of(body: str) -> Marker | None:
+    """The hidden marker of a body this bot wrote, or None."""
     match = MARKER.search(body or "")
-    return (match.group(1), match.group(2)) if match else None
+    return Marker(*match.groups()) if match else None
 
 
 def _codemod_classes(policy: Policy) -> dict[str, type[Codemod]]:
@@ -146,6 +163,7 @@ def propose(
     changes: ChangeSet,
     checks: Sequence[dict[str, Any]],
     tree: str,
+    inputs: str,
     link_base: str = "",
 ) -> Proposal:
     """Title and body of the pull request for ``changes``; ``link_base`` prefixes file links."""
@@ -166,5 +184,6 @@ def propose(
     if changes.waivers:
         lines += ["### Waivers applied", "", *(f"- {md.text(w)}" for w in changes.waivers), ""]
     lines += _reproduce(policy)
-    lines.append(f"<!-- fleetmod policy={policy.id}@{policy.version} change={digest} -->")
+    marker = f"policy={policy.id}@{policy.version} input={inputs} change={digest}"
+    lines.append(f"<!-- fleetmod {marker} -->")
     return Proposal(policy.pr_title, "\n".join(lines) + "\n", digest)

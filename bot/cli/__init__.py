@@ -12,9 +12,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from bot.cli import apply, codemods_cmd, prs_cmd  # noqa: E402  (commands register on `app`)
+from bot.cli import (  # noqa: E402  (commands register on `app`)
+    apply,
+    campaign_cmd,
+    codemods_cmd,
+    demo_cmd,
+    policy_cmd,
+    prs_cmd,
+    report_cmd,
+)
 
-__all__ = ["app", "apply", "codemods_cmd", "main", "prs_cmd"]
+__all__ = [
+    "app",
+    "apply",
+    "campaign_cmd",
+    "codemods_cmd",
+    "demo_cmd",
+    "main",
+    "policy_cmd",
+    "prs_cmd",
+    "report_cmd",
+]
 
 
 def main() -> None:

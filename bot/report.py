@@ -80,6 +80,10 @@ def _counted(count: int, outcome: Outcome) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
@@ -190,9 +194,9 @@ class WaiverNote:
 
     def describe(self) -> str:
         when = (
-            f"expired {-self.days_left} day(s) ago"
+            f"expired {_plural(-self.days_left, 'day')} ago"
             if self.expired
-            else f"expires in {self.days_left} day(s)"
+            else f"expires in {_plural(self.days_left, 'day')}"
         )
         what = ", ".join(self.codemods) or "every codemod"
         where = f" on {', '.join(self.paths)}" if self.paths else ""
@@ -402,11 +406,12 @@ class _Row:
 
     @property
     def details_title(self) -> str:
+        """What the collapsed details hold, e.g. '3 files changed, 2 findings'."""
         o = self.outcome
-        parts = [f"{len(o.files)} files changed"] if o.files else []
-        parts += [f"{len(o.failed_files)} files failed"] if o.failed_files else []
-        parts += [f"{len(o.findings)} findings"] if o.findings else []
-        return f"{o.repo}: {', '.join(parts)}"
+        parts = [f"{_plural(len(o.files), 'file')} changed"] if o.files else []
+        parts += [f"{_plural(len(o.failed_files), 'file')} failed"] if o.failed_files else []
+        parts += [_plural(len(o.findings), "finding")] if o.findings else []
+        return ", ".join(parts)
 
 
 def _rewrites(counts: dict[str, int]) -> str:
@@ -462,7 +467,8 @@ def _md_details(rows: list[_Row]) -> list[str]:
     for row in rows:
         if not row.details:
             continue
-        lines += [f"<details><summary>{html.escape(row.details_title)}</summary>", ""]
+        title = f"{row.outcome.repo}: {row.details_title}"
+        lines += [f"<details><summary>{html.escape(title)}</summary>", ""]
         lines += [f"- {md.text(line)}" for line in row.details]
         lines += [f"- … and {row.hidden} more"] if row.hidden else []
         lines += ["", "</details>", ""]
@@ -533,7 +539,8 @@ CHART_SERIES = (
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;
 max-width:1200px;padding:0 1rem;color:#1f2328;background:#fff}
-h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .6rem}
+h1{font-size:1.6rem;margin:0 0 .25rem}h1 a{text-decoration:none}
+h2{font-size:1.15rem;margin:2rem 0 .6rem}
 .meta{color:#59636e;margin:0 0 1.2rem}a{color:#0969da}
 .cards{display:flex;flex-wrap:wrap;gap:.75rem}
 .card{border:1px solid #d1d9e0;border-radius:8px;padding:.6rem 1rem;min-width:7.5rem}
@@ -570,7 +577,7 @@ def _nice_ceiling(value: int) -> int:
 
 def _svg_chart(title: str, runs: list[RunPoint], series: list[tuple[str, str, list[int]]]) -> str:
     """A line chart over runs: one line per (name, colour, values); no script, no fonts."""
-    width, height, left, right, top, bottom = 560, 250, 48, 16, 40, 36
+    width, height, left, right, top, bottom = 560, 260, 48, 16, 52, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     ymax = _nice_ceiling(max((v for _, _, values in series for v in values), default=0))
     step = plot_w / (len(runs) - 1) if len(runs) > 1 else 0
@@ -604,7 +611,7 @@ def _svg_chart(title: str, runs: list[RunPoint], series: list[tuple[str, str, li
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" font-size="11" '
         f'text-anchor="middle" fill="#59636e">run</text>'
     )
-    legend_x = left + 150
+    legend_x = left
     for name, colour, values in series:
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(
@@ -617,8 +624,8 @@ def _svg_chart(title: str, runs: list[RunPoint], series: list[tuple[str, str, li
                 f"<title>{_h(tip)}</title></circle>"
             )
         parts.append(
-            f'<rect x="{legend_x}" y="9" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{legend_x + 14}" y="18" font-size="12">{_h(name)}</text>'
+            f'<rect x="{legend_x}" y="27" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{legend_x + 14}" y="36" font-size="12">{_h(name)}</text>'
         )
         legend_x += 24 + 7 * len(name)
     return "".join(parts) + "</svg>"

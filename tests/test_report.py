@@ -188,7 +188,7 @@ def test_waivers_expired_and_expiring_are_listed_with_what_they_cover(report: Re
     assert notes["org/old-*"].days_left == -12 and notes["org/old-*"].expired
     assert notes["org/old-*"].repositories == ["org/old-x"]
     assert notes["org/app"].days_left == 9 and not notes["org/app"].expired
-    assert "expired 12 day(s) ago" in notes["org/old-*"].describe()
+    assert "expired 12 days ago" in notes["org/old-*"].describe()
 
 
 # -- JSON ----------------------------------------------------------------------------------

@@ -256,7 +256,9 @@ class Workspace:
                 "--src-prefix=a/",
                 "--dst-prefix=b/",
                 ref,
+                "--",
                 env=env,
+                strip_newline_in_stdout=False,
             )
 
     def tree_of(self, ref: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,16 @@ def test_diff_against_includes_new_files_and_leaves_the_index_alone(
         assert "--- a/app.py" in diff and "+print('fixed')" in diff
         assert "+++ b/added.py" in diff and "+NEW = True" in diff
         assert git(ws.path, "diff", "--cached", "--name-only") == ""
+        assert diff.endswith("\n")
+        check = subprocess.run(
+            ["git", "apply", "--check", "-R"],
+            input=diff,
+            text=True,
+            cwd=ws.path,
+            capture_output=True,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
         assert "added.py" not in ws.diff_against(ws.default_head(), paths=["app.py"])
         sha = ws.commit("fix", *BOT)
         assert ws.diff_against(ws.default_head()) == diff

@@ -9,11 +9,13 @@ careful maintainer would think, so that each outcome has one place that produces
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from bot.checks import run_command
@@ -23,10 +25,13 @@ from bot.outcomes import FileChange, Outcome, RepoOutcome
 from bot.policy import Policy
 from bot.pr_body import Proposal, input_hash, marker_of, propose
 from bot.rewrite import ChangeSet, apply_steps
-from bot.workspace import Workspace, WorkspaceCache, WorkspaceError
-from codemods.cache import ResultCache
+from bot.workspace import Workspace, WorkspaceCache, WorkspaceError, remote_head
+from codemods.cache import ENGINE_VERSION, ResultCache
+from codemods.registry import load_class
 
 BOT_CLOSER = "fleetmod"
+STABLE_WITHOUT_PR = {Outcome.COMPLIANT, Outcome.WAIVED, Outcome.NEEDS_CHANGE}
+STABLE_WITH_PR = {Outcome.PR_OPENED, Outcome.PR_UPDATED, Outcome.PR_UNCHANGED}
 OnStep = Callable[[str, str], None]
 
 
@@ -80,6 +85,17 @@ class Context:
     budget: Budget
     cache: ResultCache | None
     on_step: OnStep
+    previous: dict[str, RepoOutcome]
+    inputs_key: str
+
+
+def inputs_key(policy: Policy, today: dt.date) -> str:
+    """What an outcome depends on besides the repository: the policy, the codemods' versions
+    and which waivers are in force today. A rerun may reuse an outcome only when it matches."""
+    versions = [load_class(s.codemod).version for s in policy.active_codemods()]
+    active = [i for i, w in enumerate(policy.waivers) if not w.expired(today)]
+    payload = json.dumps([policy.model_dump(mode="json"), versions, active, ENGINE_VERSION])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 class RepoJob:
@@ -108,10 +124,37 @@ class RepoJob:
         self.result.outcome, self.result.reason = outcome, reason
 
     def _run(self) -> None:
+        self.result.inputs_key = self.ctx.inputs_key
+        env = self.ctx.forge.git_env(self.repo)
+        self.step("ls-remote")
+        default = remote_head(self.repo, self.repo.default_branch, env)
+        if default is not None and self._unchanged_since_last_run(default):
+            return
         self.step("clone")
-        cache = WorkspaceCache(self.ctx.state_dir)
-        with cache.prepare(self.repo, self.ctx.forge.git_env(self.repo)) as ws:
+        with WorkspaceCache(self.ctx.state_dir).prepare(self.repo, env) as ws:
+            self.result.default_sha = ws.default_head()
             self._work(ws)
+
+    def _unchanged_since_last_run(self, default: str) -> bool:
+        """Reuse the last outcome when nothing it depends on moved: the fast rerun."""
+        previous = self.ctx.previous.get(self.repo.full_name)
+        if (
+            previous is None
+            or previous.default_sha != default
+            or previous.inputs_key != self.ctx.inputs_key
+        ):
+            return False
+        if previous.outcome in STABLE_WITHOUT_PR:
+            outcome, reason = previous.outcome, previous.reason
+        elif previous.outcome in STABLE_WITH_PR and self.ctx.options.writes:
+            pr = self._find_pr()
+            if pr is None or pr.state is not PrState.OPEN or pr.head_sha != previous.head_sha:
+                return False
+            outcome, reason = Outcome.PR_UNCHANGED, "already up to date"
+        else:
+            return False
+        self.result = replace(previous, outcome=outcome, reason=reason)
+        return True
 
     def _work(self, ws: Workspace) -> None:
         self.step("rewrite")
@@ -199,6 +242,7 @@ class RepoJob:
         inputs = input_hash(self.policy, tree, ws.default_head())
         open_pr = pr if pr is not None and pr.state is PrState.OPEN else None
         if open_pr is not None and self._already_proposed(ws, remote, open_pr, inputs):
+            self.result.head_sha = remote or ""
             self._finish(Outcome.PR_UNCHANGED, "already up to date")
             return
         checks = self._checks(ws)
@@ -263,6 +307,7 @@ class RepoJob:
         if pushed:
             self.step("push")
             ws.push(self.policy.branch, remote)
+        self.result.head_sha = ws.git_repo.head.commit.hexsha if pushed else remote or ""
         if pr is None:
             self._open(proposal, draft)
             return
@@ -335,7 +380,8 @@ def run_campaign(
         failed = set(ledger.failed_repos(policy.id))
         repos = [r for r in repos if r.full_name in failed]
     scope_key = ",".join(sorted(r.full_name for r in repos))
-    run_id, resumed = ledger.start(policy.id, policy.version, options.command, scope_key)
+    command = "dry-run" if options.dry_run else options.command
+    run_id, resumed = ledger.start(policy.id, policy.version, command, scope_key)
     done = ledger.done(run_id)
     ctx = Context(
         policy,
@@ -345,6 +391,8 @@ def run_campaign(
         Budget(policy, _open_prs(ledger, policy)),
         ResultCache(state_dir / "cache"),
         on_step,
+        ledger.latest(policy.id, command),
+        inputs_key(policy, options.today),
     )
 
     def work(repo: Repo) -> RepoOutcome:

@@ -69,6 +69,9 @@ class RepoOutcome:
     checks: list[dict[str, Any]] = field(default_factory=list)
     waivers: list[str] = field(default_factory=list)
     change_hash: str = ""
+    inputs_key: str = ""  # policy, codemod versions and active waivers this outcome came from
+    default_sha: str = ""  # the default branch head it was computed on
+    head_sha: str = ""  # the PR branch head it left
     seconds: float = 0.0
 
     @property

@@ -353,3 +353,21 @@ def _acquire(lock_path: Path, timeout: float, repo: Repo) -> int:
                     f"prepare {repo.full_name}: the workspace is in use by another run"
                 ) from None
             time.sleep(0.1)
+
+
+def remote_head(repo: Repo, branch: str, env: Mapping[str, str]) -> str | None:
+    """The commit ``branch`` points at in the origin now, without a clone: one ls-remote.
+
+    This is what lets a rerun skip a repository whose default branch has not moved.
+    """
+    ref = f"refs/heads/{branch}"
+    with _errors("ls-remote", repo.full_name):
+        listing = git.cmd.Git().execute(
+            ["git", "ls-remote", "--", repo.clone_url, ref],
+            env={**os.environ, **env, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    for line in str(listing).splitlines():
+        sha, _, name = line.partition("\t")
+        if name == ref:
+            return sha
+    return None

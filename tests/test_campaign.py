@@ -158,7 +158,6 @@ def test_a_human_commit_on_the_bot_branch_is_preserved(fleet: Path) -> None:
     human = push_commit(
         fleet, origin, "fleetmod/safe-yaml", {"app/util.py": CLEAN + "# review fix\n"}, "h@x.y"
     )
-    push_commit(fleet, origin, "main", {"README": "moved\n"}, "a@b.c")
     result = run(fleet)
     alpha = next(o for o in result.outcomes if o.repo == "alpha")
     assert alpha.outcome is Outcome.BLOCKED and "h@x.y" in alpha.reason

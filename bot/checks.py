@@ -156,7 +156,10 @@ class _Output:
 
 def _exited(pid: int) -> bool:
     """Whether ``pid`` has exited, leaving it unreaped (WNOWAIT) for Popen.wait."""
-    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped by someone else's SIGCHLD handler: gone all the same
+        return True
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

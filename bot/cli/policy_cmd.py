@@ -30,6 +30,11 @@ def _today(value: str | None) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date like 2030-12-31") from None
 
 
+def _refuse(exc: PolicyError) -> None:
+    """The one line of a bad file; its text is the user's, never read as markup."""
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
@@ -47,7 +52,7 @@ def validate(
             policy = load_policy(path)
         except PolicyError as exc:
             failed = True
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+            _refuse(exc)
             continue
         counts = f"{_plural(len(policy.active_codemods()), 'codemod')}, "
         counts += _plural(len(policy.checks), "check")
@@ -73,9 +78,9 @@ def show(
     try:
         policy = load_policy(file)
     except PolicyError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+        _refuse(exc)
         raise typer.Exit(2) from None
-    out.rule(f"[bold]{policy.id}[/]@{policy.version}: {policy.title}")
+    out.rule(f"[bold]{policy.id}[/]@{policy.version}: {escape(policy.title)}")
     if policy.description:
         out.print(Markdown(policy.description))
     facts = {"owner": policy.owner, "url": policy.url, "target python": policy.target_python}

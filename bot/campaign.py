@@ -11,18 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bot.checks import run_command
 from bot.forges.base import Forge, ForgeError, PrRequest, PrState, PullRequest, Repo
 from bot.ledger import Ledger
 from bot.outcomes import FileChange, Outcome, RepoOutcome
-from bot.policy import Policy
+from bot.policy import Check, Policy
 from bot.pr_body import Proposal, input_hash, marker_of, propose
 from bot.rewrite import ChangeSet, apply_steps
 from bot.workspace import Workspace, WorkspaceCache, WorkspaceError, remote_head
@@ -215,13 +217,26 @@ class RepoJob:
         else:
             self._finish(Outcome.COMPLIANT, reason)
 
-    def _checks(self, ws: Workspace) -> list[dict[str, object]]:
+    def _checks(self, ws: Workspace) -> list[dict[str, Any]]:
         results = []
         for check in self.policy.checks:
             self.step(f"check {check.name}")
-            results.append(asdict(run_command(check.name, check.run, ws.path, check.timeout)))
+            result = asdict(run_command(check.name, check.run, ws.path, check.timeout))
+            result["failed_before"] = not result["passed"] and self._fails_on_base(ws, check)
+            results.append(result)
         self.result.checks = results
         return results
+
+    def _fails_on_base(self, ws: Workspace, check: Check) -> bool:
+        """A check that fails on the default branch too was not broken by this change."""
+        self.step(f"check {check.name} on the base")
+        with tempfile.TemporaryDirectory(prefix="fleetmod-base-") as scratch:
+            base = Path(scratch) / "base"
+            ws.git_repo.git.worktree("add", "--quiet", "--detach", str(base), ws.default_head())
+            try:
+                return not run_command(check.name, check.run, base, check.timeout).passed
+            finally:
+                ws.git_repo.git.worktree("remove", "--force", str(base))
 
     def _propose(
         self, ws: Workspace, changes: ChangeSet, changed: list[str], pr: PullRequest | None
@@ -246,7 +261,7 @@ class RepoJob:
             self._finish(Outcome.PR_UNCHANGED, "already up to date")
             return
         checks = self._checks(ws)
-        failed = [str(c["name"]) for c in checks if not c["passed"]]
+        failed = [str(c["name"]) for c in checks if not c["passed"] and not c["failed_before"]]
         policy_on_failure = {c.name: c.on_failure for c in self.policy.checks}
         if any(policy_on_failure[name] == "skip" for name in failed):
             self._finish(Outcome.CHECKS_FAILED, f"checks failed: {', '.join(failed)}")

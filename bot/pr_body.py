@@ -131,6 +131,8 @@ def _checks(checks: Sequence[dict[str, Any]]) -> list[str]:
             if check["passed"]
             else ("timed out" if check["timed_out"] else f"failed (exit {check['exit_code']})")
         )
+        if check.get("failed_before"):
+            verdict += ", as it did before this change"
         rows.append([md.text(check["name"]), md.code(check["command"]), verdict])
     lines = ["### Checks", "", md.table(["check", "command", "result"], rows), ""]
     for check in checks:
@@ -177,7 +179,7 @@ def propose(
     ]
     if policy.description:
         lines += [md.text(policy.description), ""]
-    if any(not c["passed"] for c in checks):
+    if any(not c["passed"] and not c.get("failed_before") for c in checks):
         lines += ["> **Checks failed** on this change: see below before merging.", ""]
     lines += _why(policy, set(used)) + _files(changes, used) + _review_notes(policy, set(used))
     lines += _findings(changes, link_base) + _checks(checks)

@@ -199,7 +199,9 @@ def test_a_repository_that_no_longer_needs_the_change_gets_its_pr_closed(fleet: 
 def test_a_failing_check_follows_on_failure(
     fleet: Path, on_failure: str, expected: Outcome, draft: bool | None
 ) -> None:
-    check = "checks:\n  - name: tests\n    run: 'echo 3 failed; exit 1'\n"
+    # Fails only once the change is made, as a test pinned to the old call would.
+    failing = "echo 3 failed; ! grep -rq safe_load ."
+    check = f"checks:\n  - name: tests\n    run: '{failing}'\n"
     write_policy(fleet, checks=check + f"    on_failure: {on_failure}\n")
     result = run(fleet, only=["alpha"])
     assert outcomes(result)["alpha"] is expected
@@ -210,6 +212,17 @@ def test_a_failing_check_follows_on_failure(
         assert pr is None
     else:
         assert pr is not None and pr.draft is draft and "3 failed" in pr.body
+
+
+def test_a_check_that_failed_before_the_change_does_not_hold_it_back(fleet: Path) -> None:
+    check = "checks:\n  - name: lint\n    run: 'echo old debt; exit 1'\n    on_failure: skip\n"
+    write_policy(fleet, checks=check)
+    result = run(fleet, only=["alpha"])
+    alpha = result.outcomes[0]
+    assert alpha.outcome is Outcome.PR_OPENED
+    assert alpha.checks[0]["failed_before"] is True
+    pr = LocalForge(fleet / "state").get_pr(local_repo(fleet / "fleet" / "alpha.git"), 1)
+    assert "as it did before this change" in pr.body
 
 
 def test_waivers_apply_until_they_expire(fleet: Path) -> None:

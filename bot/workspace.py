@@ -142,12 +142,9 @@ class Workspace:
         """The branch's commit on the remote right now (not the cached tracking ref); its
         commits are fetched when missing, so `commits_on` and `tree_of` can read them."""
         ref = f"refs/heads/{branch}"
-        listing = self._git("ls-remote", "ls-remote", "origin", ref)
-        shas = [line.split("\t")[0] for line in listing.splitlines() if line.endswith(f"\t{ref}")]
-        if not shas:
-            return None
-        if self._has(shas[0]):
-            return shas[0]
+        sha = _listed_sha(self._git("ls-remote", "ls-remote", "origin", ref), ref)
+        if sha is None or self._has(sha):
+            return sha
         tracking = f"refs/remotes/origin/{branch}"
         self._git("fetch", "fetch", "--quiet", "--no-tags", "origin", f"+{ref}:{tracking}")
         return self._rev_parse(tracking)
@@ -366,7 +363,12 @@ def remote_head(repo: Repo, branch: str, env: Mapping[str, str]) -> str | None:
             ["git", "ls-remote", "--", repo.clone_url, ref],
             env={**os.environ, **env, "GIT_TERMINAL_PROMPT": "0"},
         )
-    for line in str(listing).splitlines():
+    return _listed_sha(str(listing), ref)
+
+
+def _listed_sha(listing: str, ref: str) -> str | None:
+    """The commit of exactly ``ref`` in ls-remote's output (its patterns match ref tails)."""
+    for line in listing.splitlines():
         sha, _, name = line.partition("\t")
         if name == ref:
             return sha

@@ -9,7 +9,13 @@ import pytest
 
 from bot.forges.base import Repo
 from bot.forges.local import local_repo
-from bot.workspace import WORK_BRANCH, WorkspaceCache, WorkspaceError, git_error_line
+from bot.workspace import (
+    WORK_BRANCH,
+    WorkspaceCache,
+    WorkspaceError,
+    git_error_line,
+    remote_head,
+)
 from tests.helpers import git, make_origin, push_branch
 
 FILES = {"app.py": "print('app')\n", "lib/util.py": "X = 1\n", ".gitignore": "*.log\n"}
@@ -254,3 +260,14 @@ def test_authentication_comes_from_the_env_and_is_never_stored(
         assert ws.remote_branch_head("fleetmod/env") == sha
     with pytest.raises(WorkspaceError, match=r"^fetch app: "):
         cache.prepare(repo, {})
+
+
+def test_remote_heads_match_the_branch_exactly(cache: WorkspaceCache, origin: Path) -> None:
+    """ls-remote's patterns match ref tails: a/refs/heads/fix (listed first) must not pass for fix."""
+    decoy = push_branch(origin, "a/refs/heads/fix", {"app.py": "print('decoy')\n"})
+    real = push_branch(origin, "fix", {"app.py": "print('real')\n"})
+    repo = local_repo(origin)
+    assert remote_head(repo, "fix", {}) == real != decoy
+    assert remote_head(repo, "missing", {}) is None
+    with cache.prepare(repo, {}) as ws:
+        assert ws.remote_branch_head("fix") == real

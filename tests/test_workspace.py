@@ -263,7 +263,7 @@ def test_authentication_comes_from_the_env_and_is_never_stored(
 
 
 def test_remote_heads_match_the_branch_exactly(cache: WorkspaceCache, origin: Path) -> None:
-    """ls-remote's patterns match ref tails: a/refs/heads/fix (listed first) must not pass for fix."""
+    """ls-remote matches ref tails: a/refs/heads/fix, listed first, must not pass for fix."""
     decoy = push_branch(origin, "a/refs/heads/fix", {"app.py": "print('decoy')\n"})
     real = push_branch(origin, "fix", {"app.py": "print('real')\n"})
     repo = local_repo(origin)

@@ -431,10 +431,10 @@ def _rows(outcomes: Iterable[RepoOutcome]) -> list[_Row]:
 def outcome_table(outcomes: list[RepoOutcome], title: str) -> Table:
     """The terminal table at the end of `fleetmod run` and `audit`."""
     table = Table(title=title, show_header=True)
-    for column in ("repository", "outcome", "PR", "files", "rewrites", "findings"):
+    for column in ("repository", "outcome", "PR", "files", "rewrites", "findings", "reason"):
         justify = "right" if column in NUMERIC else "left"
-        table.add_column(column, justify=justify)
-    table.add_column("reason", overflow="fold")
+        short = column in NUMERIC or column in ("outcome", "PR")  # names may wrap, never hide
+        table.add_column(column, justify=justify, no_wrap=short, overflow="fold")
     for row in _rows(outcomes):
         table.add_row(
             Text(row.outcome.repo),
@@ -531,6 +531,7 @@ def render_markdown(report: Report) -> str:
 
 # --- HTML: one self-contained page --------------------------------------------------------
 
+TICKS = 4
 CHART_SERIES = (
     ("open PRs", "open", "#1a7f37"),
     ("merged PRs", "merged", "#8250df"),
@@ -568,18 +569,18 @@ def _html_link(label: str, url: str) -> str:
     return f'<a href="{_h(url)}">{_h(label)}</a>' if url else _h(label)
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 4)."""
-    value = max(value, 4)
-    power = 10 ** math.floor(math.log10(value))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+def _tick_step(top: int, ticks: int = TICKS) -> int:
+    """The smallest round step (1, 2 or 5 times a power of ten) whose ``ticks`` reach ``top``."""
+    power = 10 ** max(0, math.floor(math.log10(max(top, 1) / ticks)))
+    return next(m * power for m in (1, 2, 5, 10) if m * power * ticks >= top)
 
 
 def _svg_chart(title: str, runs: list[RunPoint], series: list[tuple[str, str, list[int]]]) -> str:
     """A line chart over runs: one line per (name, colour, values); no script, no fonts."""
     width, height, left, right, top, bottom = 560, 260, 48, 16, 52, 36
     plot_w, plot_h = width - left - right, height - top - bottom
-    ymax = _nice_ceiling(max((v for _, _, values in series for v in values), default=0))
+    tick = _tick_step(max((v for _, _, values in series for v in values), default=0))
+    ymax = tick * TICKS
     step = plot_w / (len(runs) - 1) if len(runs) > 1 else 0
 
     def x(i: int) -> float:
@@ -593,8 +594,8 @@ def _svg_chart(title: str, runs: list[RunPoint], series: list[tuple[str, str, li
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{_h(title)}">',
         f'<text x="{left}" y="18" font-size="14" font-weight="600">{_h(title)}</text>',
     ]
-    for k in range(5):
-        value = ymax * k // 4
+    for k in range(TICKS + 1):
+        value = tick * k
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#d1d9e0"/><text x="{left - 6}" y="{y(value) + 4:.1f}" font-size="11" '

@@ -4,6 +4,7 @@ of hostile repository text in every format (rendered by a real Markdown renderer
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import asdict
 from html.parser import HTMLParser
@@ -21,6 +22,7 @@ from bot.policy import Policy, load_policy
 from bot.report import (
     MAX_DETAILS,
     MAX_DETAILS_PER_REPO,
+    TICKS,
     PolicyInfo,
     Report,
     ReportError,
@@ -410,4 +412,8 @@ def test_html_draws_one_point_per_run_and_series(report: Report) -> None:
     circles = [tag for tag, _ in page.tags if tag == "circle"]
     assert len(circles) == len(report.runs) * 4
     assert [tag for tag, _ in page.tags].count("svg") == 2
+    grid = [float(str(attrs["y1"])) for tag, attrs in page.tags if tag == "line"]
+    for chart in (grid[: TICKS + 1], grid[TICKS + 1 :]):
+        gaps = {round(a - b, 1) for a, b in itertools.pairwise(chart)}
+        assert len(gaps) == 1, chart  # evenly spaced grid lines
     assert "legacy code, rewritten next quarter" in page.all_text

@@ -33,7 +33,7 @@ class Transformer(CodemodTransformer):
     def _safe_load(self, func: cst.BaseExpression) -> cst.BaseExpression:
         if isinstance(func, cst.Attribute):
             return func.with_changes(attr=cst.Name("safe_load"))
-        RemoveImportsVisitor.remove_unused_import(self.context, "yaml", "load")
+        RemoveImportsVisitor.remove_unused_import_by_node(self.context, func)
         AddImportsVisitor.add_needed_import(self.context, "yaml", "safe_load")
         return cst.Name("safe_load")
 
@@ -85,6 +85,16 @@ class YamlSafeLoad(Codemod):
             "import yaml\nyaml.load(s, Loader=yaml.FullLoader)\n",
             findings=1,
             title="unsafe loader is a finding",
+        ),
+        Example(
+            "from yaml import load as yaml_load\nyaml_load(s)\n",
+            "from yaml import safe_load\nsafe_load(s)\n",
+            title="aliased import",
+        ),
+        Example(
+            "from yaml import load\nload(a)\nf = load\n",
+            "from yaml import safe_load, load\nsafe_load(a)\nf = load\n",
+            title="import still used elsewhere",
         ),
         Example("def load(s):\n    return s\nload('yaml.load(x)')\n", title="local function"),
         Example("import yaml\nyaml.safe_load(s)  # yaml.load(s)\n", title="already fixed"),

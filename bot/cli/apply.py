@@ -1,13 +1,20 @@
-"""`fleetmod apply`: run codemods over files, as a one-off migration or as a pre-commit check."""
+"""`fleetmod apply`: run codemods over files, as a one-off migration or as a pre-commit check.
+
+Exit status: 0 when done, 1 with ``--check`` when a file would change (or was changed by
+``--write``) or has findings, 2 on any error (a bad argument, a file that failed). With
+``--json`` the one document on stdout has the shape of ``JSON_SCHEMA``.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 
@@ -19,10 +26,56 @@ from codemods.base import Codemod, Version
 from codemods.cache import ResultCache
 from codemods.files import DEFAULT_INCLUDE, discover
 from codemods.registry import CodemodError, configure
-from codemods.results import FileResult, Status
+from codemods.results import FileResult, Status, Summary
 from codemods.target import parse_version, target_for
 
 PROGRESS_THRESHOLD = 200
+_STATUSES = [s.value for s in Status]
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
+_FINDING = {
+    "type": "object",
+    "required": ["path", "line", "column", "codemod", "message"],
+    "properties": {
+        "path": {"type": "string"},
+        "line": {"type": "integer"},
+        "column": {"type": "integer"},
+        "codemod": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
+_FILE = {
+    "type": "object",
+    "required": ["path", "status", "reason", "counts", "findings"],
+    "properties": {
+        "path": {"type": "string"},
+        "status": {"enum": [s for s in _STATUSES if s != "unchanged"]},
+        "reason": {"type": "string", "description": "why skipped or failed; empty otherwise"},
+        "counts": {**_COUNTS, "description": "rewrites per codemod"},
+        "findings": {"type": "array", "items": _FINDING},
+        "diff": {"type": "string", "description": "unified diff, with --diff, if changed"},
+    },
+}
+_SUMMARY_COUNTS = ("scanned", "parsed", "cached", "changed", "findings", "skipped", "failed")
+JSON_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "fleetmod apply --json",
+    "description": "Every file except the unchanged ones, in the order they were found.",
+    "type": "object",
+    "required": ["target", "summary", "files"],
+    "properties": {
+        "target": {"type": "string", "pattern": "^3\\.[0-9]+$"},
+        "summary": {
+            "type": "object",
+            "required": [*_SUMMARY_COUNTS, "seconds", "per_codemod"],
+            "properties": {
+                **{k: {"type": "integer", "minimum": 0} for k in _SUMMARY_COUNTS},
+                "seconds": {"type": "number"},
+                "per_codemod": _COUNTS,
+            },
+        },
+        "files": {"type": "array", "items": _FILE},
+    },
+}
 
 
 def parse_options(assignments: list[str]) -> dict[str, dict[str, Any]]:
@@ -76,19 +129,20 @@ def apply_command(
     """Apply codemods to PATHS: a dry run by default; --diff shows, --write writes."""
     if diff and write:
         fail("--diff and --write are exclusive: look first, then write")
+    sys.path.insert(0, str(Path.cwd()))  # `module:Class` resolves from here, as `python -m` does
     try:
         codemods = build_codemods(codemod, option)
         target = parse_version(target_version) if target_version else target_for(paths[0])
     except (CodemodError, ValueError) as exc:
-        fail(str(exc))
+        fail(escape(str(exc)))
     cwd = Path.cwd()
     candidates = list(
         discover([p.absolute() for p in paths], include or DEFAULT_INCLUDE, exclude, base=cwd)
     )
     run = _run(candidates, codemods, target, jobs, None if no_cache else ResultCache())
     where = {c.relpath: c.path for c in candidates}
-    if write:
-        engine.write(run.results, where.__getitem__)
+    if write and engine.write(run.results, where.__getitem__):
+        run.summary = Summary.of(run.results, run.summary.seconds)  # count refused writes
     _show(run, target, diff, write, as_json)
     raise typer.Exit(_exit_code(run.results, check))
 
@@ -127,13 +181,15 @@ def _show(run: engine.Run, target: Version, diff: bool, write: bool, as_json: bo
         if result.status is Status.CHANGED:
             verb = "rewrote" if write else "would rewrite"
             counts = ", ".join(f"{n} x{c}" for n, c in result.counts.items())
-            out.print(f"[green]{verb}[/] {result.path} ({counts})")
+            out.print(f"[green]{verb}[/] {escape(result.path)} ({counts})")
             if diff:
                 out.print(
                     Syntax(result.diff, "diff", theme="ansi_dark", background_color="default")
                 )
         elif result.status is Status.FAILED:
-            err.print(f"[red]failed[/] {result.reason}")
+            err.print(f"[red]failed[/] {escape(result.reason)}")
+        elif result.status is Status.SKIPPED:
+            out.print(f"[dim]skipped {escape(result.path)}: {escape(result.reason)}[/]")
         for finding in result.findings:
-            out.print(f"[yellow]finding[/] {finding}")
+            out.print(f"[yellow]finding[/] {escape(str(finding))}")
     out.print(summary_table(run.summary))

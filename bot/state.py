@@ -11,8 +11,9 @@ DEFAULT = Path(".fleetmod")
 
 
 def state_dir(option: Path | None) -> Path:
-    """The --state-dir option, else $FLEETMOD_STATE_DIR, else ./.fleetmod."""
+    """The --state-dir option, else $FLEETMOD_STATE_DIR, else ./.fleetmod, made absolute:
+    git runs in other folders (clones, origins) and must find the same place."""
     if option is not None:
-        return option.expanduser()
+        return option.expanduser().absolute()
     from_env = os.environ.get(ENV_VAR)
-    return Path(from_env).expanduser() if from_env else DEFAULT
+    return (Path(from_env).expanduser() if from_env else DEFAULT).absolute()

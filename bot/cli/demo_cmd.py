@@ -28,6 +28,7 @@ def demo_command(
     ),
 ) -> None:
     """Build a sample fleet of git repositories and run the security baseline on it."""
+    directory = directory.absolute()
     fleet, state = directory / "fleet", directory / ".fleetmod"
     verb = "reusing" if fleet.is_dir() else "building"
     err.print(f"{verb} the sample fleet of {len(FLEET_DESCRIPTION)} repositories in {fleet}")

@@ -222,6 +222,11 @@ class Report:
     def summary(self) -> Summary:
         return Summary.of(self.outcomes)
 
+    @property
+    def provenance(self) -> str:
+        merged = f", merged from {self.merged_from} reports" if self.merged_from > 1 else ""
+        return f"generated {self.generated_at}{merged}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -431,7 +436,7 @@ def _rows(outcomes: Iterable[RepoOutcome]) -> list[_Row]:
 def outcome_table(outcomes: list[RepoOutcome], title: str) -> Table:
     """The terminal table at the end of `fleetmod run` and `audit`."""
     table = Table(title=title, show_header=True)
-    for column in ("repository", "outcome", "PR", "files", "rewrites", "findings", "reason"):
+    for column in (c for c in COLUMNS if c != "checks"):
         justify = "right" if column in NUMERIC else "left"
         short = column in NUMERIC or column in ("outcome", "PR")  # names may wrap, never hide
         table.add_column(column, justify=justify, no_wrap=short, overflow="fold")
@@ -491,7 +496,6 @@ def render_markdown(report: Report) -> str:
     """Markdown for `$GITHUB_STEP_SUMMARY`: headline, repositories, waivers, details."""
     policy, summary = report.policy, report.summary
     title = _md_link(policy.title, _web_url(policy.url))
-    merged = f", merged from {report.merged_from} reports" if report.merged_from > 1 else ""
     headline = summary.headline()
     rows = _rows(report.outcomes)
     table = [
@@ -511,7 +515,7 @@ def render_markdown(report: Report) -> str:
         f"## fleetmod: {title}",
         "",
         f"Policy {md.code(policy.id)} version {md.code(policy.version)}, "
-        f"generated {md.text(report.generated_at)}{merged}.",
+        f"{md.text(report.provenance)}.",
         "",
         md.table([label for label, _ in headline], [[value for _, value in headline]]),
         "",
@@ -686,7 +690,6 @@ def render_html(report: Report) -> str:
         if report.waivers
         else '<p class="empty">None.</p>'
     )
-    merged = f", merged from {report.merged_from} reports" if report.merged_from > 1 else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -694,7 +697,7 @@ def render_html(report: Report) -> str:
 <body>
 <h1>{_html_link(policy.title, _web_url(policy.url))}</h1>
 <p class="meta">Policy <code>{_h(policy.id)}</code> version <code>{_h(policy.version)}</code>,
-generated {_h(report.generated_at)}{_h(merged)}. {_h(summary_line(report.outcomes))}</p>
+{_h(report.provenance)}. {_h(summary_line(report.outcomes))}</p>
 <div class="cards">{cards}</div>
 <h2>Burndown</h2>
 {_html_charts(report.runs)}

@@ -114,3 +114,15 @@ def test_merge_names_the_file_that_is_not_a_report(campaign: Path) -> None:
     result = fleetmod("report", "merge", "broken.json", cwd=campaign)
     assert result.returncode == 2
     assert result.stderr.startswith("error: broken.json: Expecting property name")
+
+
+def test_output_in_a_latin1_locale_and_to_a_missing_folder(campaign: Path) -> None:
+    latin = {"PYTHONIOENCODING": "latin-1"}
+    result = fleetmod("report", "policy.yaml", "--state-dir", "state", cwd=campaign, env=latin)
+    assert result.returncode == 0, result.stderr
+    assert "❌ error" in result.stdout  # written as UTF-8, read back as UTF-8 here
+    result = fleetmod(
+        "report", "policy.yaml", "--state-dir", "state", "-o", "no/x.md", cwd=campaign
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: cannot write no/x.md: No such file or directory"

@@ -53,10 +53,16 @@ OUTPUT = typer.Option(None, "--output", "-o", dir_okay=False, help="Write here, 
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """UTF-8 whatever the locale: the documents declare it, and carry emoji and names."""
     if output is None:
-        sys.stdout.write(text)
-    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
 @report_app.command("build")

@@ -1,0 +1,159 @@
+"""unittest-deprecated-aliases: the TestCase method aliases that Python 3.12 removed."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.base import Codemod, CodemodTransformer, Example
+
+ALIASES: dict[str, str] = {
+    "assertEquals": "assertEqual",
+    "assertNotEquals": "assertNotEqual",
+    "assertAlmostEquals": "assertAlmostEqual",
+    "assertNotAlmostEquals": "assertNotAlmostEqual",
+    "assert_": "assertTrue",
+    "failUnless": "assertTrue",
+    "failIf": "assertFalse",
+    "failUnlessEqual": "assertEqual",
+    "failIfEqual": "assertNotEqual",
+    "failUnlessAlmostEqual": "assertAlmostEqual",
+    "failIfAlmostEqual": "assertNotAlmostEqual",
+    "failUnlessRaises": "assertRaises",
+    "assertRegexpMatches": "assertRegex",
+    "assertNotRegexpMatches": "assertNotRegex",
+    "assertRaisesRegexp": "assertRaisesRegex",
+}
+NO_REPLACEMENT: dict[str, str] = {
+    "assertDictContainsSubset": (
+        "assertDictContainsSubset was removed in Python 3.12 and has no replacement: "
+        "compare the items, e.g. self.assertLessEqual(subset.items(), actual.items())"
+    ),
+}
+
+
+class _ClassMembers(cst.CSTVisitor):
+    """Names some class of the module defines itself: `self.<name>` then means that method."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                self.names.add(statement.name.value)
+            elif isinstance(statement, cst.SimpleStatementLine):
+                self.names.update(_assigned_names(statement))
+
+
+def _assigned_names(line: cst.SimpleStatementLine) -> set[str]:
+    targets: list[cst.BaseExpression] = []
+    for small in line.body:
+        if isinstance(small, cst.Assign):
+            targets.extend(t.target for t in small.targets)
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+            targets.append(small.target)
+    return {t.value for t in targets if isinstance(t, cst.Name)}
+
+
+class Transformer(CodemodTransformer):
+    def visit_Module(self, node: cst.Module) -> None:
+        members = _ClassMembers()
+        node.visit(members)
+        self.own_methods = members.names
+        self.class_depth = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.class_depth += 1
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.class_depth -= 1
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        name = original.attr.value
+        if not self._is_inherited_method(original, name):
+            return updated
+        if name in NO_REPLACEMENT:
+            self.report(original, NO_REPLACEMENT[name])
+            return updated
+        self.changed()
+        return updated.with_changes(attr=cst.Name(ALIASES[name]))
+
+    def _is_inherited_method(self, node: cst.Attribute, name: str) -> bool:
+        """`self.<alias>` inside a class, where no class of this module defines `<alias>`."""
+        return (
+            (name in ALIASES or name in NO_REPLACEMENT)
+            and self.class_depth > 0
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+            and name not in self.own_methods
+        )
+
+
+class UnittestDeprecatedAliases(Codemod):
+    name = "unittest-deprecated-aliases"
+    summary = "self.assertEquals(...) and the other TestCase aliases removed in 3.12 are renamed"
+    explanation = (
+        "Python 3.12 removed the deprecated `unittest.TestCase` aliases (`assertEquals`, "
+        "`failUnless`, `assert_`, `assertRegexpMatches`, ...): a test suite that still uses "
+        "them fails with AttributeError. Each alias is renamed to the method it always "
+        "stood for (`assertEqual`, `assertTrue`, `assertRegex`, ...), the same rename as "
+        "pyupgrade and ruff UP005. Only `self.<alias>` inside a class is touched, and not "
+        "when a class of the module defines a method or attribute of that name itself. "
+        "`assertDictContainsSubset` has no replacement and is reported instead."
+    )
+    url = "https://docs.python.org/3/whatsnew/3.12.html#unittest"
+    triggers = (b"Equals", b"assert_", b"failUnless", b"failIf", b"Regexp", b"ContainsSubset")
+    Transformer = Transformer
+    examples = (
+        Example(
+            "class T(TestCase):\n    def test(self):\n        self.assertEquals(a, 1)\n",
+            "class T(TestCase):\n    def test(self):\n        self.assertEqual(a, 1)\n",
+        ),
+        Example(
+            "class T(TestCase):\n"
+            "    def test(self):\n"
+            "        self.failUnless(x)  # failIf\n"
+            "        with self.assertRaisesRegexp(ValueError, 'bad'):\n"
+            "            self.assert_(f())\n",
+            "class T(TestCase):\n"
+            "    def test(self):\n"
+            "        self.assertTrue(x)  # failIf\n"
+            "        with self.assertRaisesRegex(ValueError, 'bad'):\n"
+            "            self.assertTrue(f())\n",
+            title="context manager and comment",
+        ),
+        Example(
+            "class T(TestCase):\n    def test(self):\n"
+            "        self.assertDictContainsSubset(a, b)\n",
+            findings=1,
+            title="no replacement is a finding",
+        ),
+        Example(
+            "class Base(TestCase):\n"
+            "    def assertEquals(self, a, b):\n"
+            "        return compare(a, b)\n"
+            "class T(Base):\n"
+            "    def test(self):\n"
+            "        self.assertEquals(a, 1)\n",
+            title="a class of the module defines the name",
+        ),
+        Example(
+            "class T(TestCase):\n    failIf = custom_check\n    def test(self):\n"
+            "        self.failIf(x)\n",
+            title="class attribute of that name",
+        ),
+        Example("def check(self):\n    self.assertEquals(a, 1)\n", title="outside a class"),
+        Example(
+            "class T(TestCase):\n    def test(self):\n        other.assertEquals(a, 1)\n",
+            title="not self",
+        ),
+        Example(
+            "class T(TestCase):\n    def test(self):\n        log('self.assertEquals(a, b)')\n",
+            title="string",
+        ),
+        Example(
+            "class T(TestCase):\n    def test(self):\n        self.assertEqual(a, 1)\n",
+            title="already fixed",
+        ),
+    )

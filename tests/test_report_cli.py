@@ -72,8 +72,9 @@ def test_state_dir_comes_from_the_environment(campaign: Path) -> None:
 def test_without_a_ledger_it_says_so_and_creates_nothing(campaign: Path) -> None:
     result = fleetmod("report", "policy.yaml", "--state-dir", "nowhere", cwd=campaign)
     assert result.returncode == 2
+    ledger = campaign / "nowhere" / "ledger.sqlite3"
     assert result.stderr.strip() == (
-        "error: no ledger at nowhere/ledger.sqlite3: run `fleetmod audit` or `fleetmod run` first"
+        f"error: no ledger at {ledger}: run `fleetmod audit` or `fleetmod run` first"
     )
     assert not (campaign / "nowhere").exists()
 

@@ -31,10 +31,10 @@ from bot.outcomes import Outcome, RepoOutcome
 from bot.policy import Policy
 
 SCHEMA_VERSION = 1
-# GitHub takes at most 1 MiB of job summary per step: these keep a big fleet well under it.
-MAX_DETAILS_PER_REPO = 50
-MAX_DETAILS = 2000
+MAX_DETAILS_PER_REPO = 50  # lines of files and findings under one repository
+MAX_DETAILS = 2000  # and under all of them: a page stays readable
 MARKDOWN_RUNS = 10
+SUMMARY_BYTES = 1_000_000  # GitHub takes at most 1 MiB of job summary per step
 COLUMNS = ("repository", "outcome", "PR", "files", "rewrites", "findings", "checks", "reason")
 NUMERIC = {"files", "findings"}
 
@@ -410,6 +410,11 @@ class _Row:
         )
 
     @property
+    def has_details(self) -> bool:
+        """Shown or cut for room: a repository with details always says it has some."""
+        return bool(self.details or self.hidden)
+
+    @property
     def details_title(self) -> str:
         """What the collapsed details hold, e.g. '3 files changed, 2 findings'."""
         o = self.outcome
@@ -467,17 +472,28 @@ def _md_link(label: str, url: str) -> str:
     return f"[{md.text(label)}]({safe})"
 
 
-def _md_details(rows: list[_Row]) -> list[str]:
-    lines = []
-    for row in rows:
-        if not row.details:
-            continue
-        title = f"{row.outcome.repo}: {row.details_title}"
-        lines += [f"<details><summary>{html.escape(title)}</summary>", ""]
-        lines += [f"- {md.text(line)}" for line in row.details]
-        lines += [f"- … and {row.hidden} more"] if row.hidden else []
-        lines += ["", "</details>", ""]
-    return ["### Details", "", *lines] if lines else []
+def _md_details(row: _Row) -> str:
+    title = f"{row.outcome.repo}: {row.details_title}"
+    lines = [f"<details><summary>{html.escape(title)}</summary>", ""]
+    lines += [f"- {md.text(line)}" for line in row.details]
+    lines += [f"- … and {row.hidden} more"] if row.hidden else []
+    return "\n".join([*lines, "", "</details>", ""])
+
+
+def _within(blocks: list[str], budget: int) -> list[str]:
+    """The first ``blocks`` whose UTF-8 size, a newline each, stays within ``budget`` bytes."""
+    kept, used = [], 0
+    for block in blocks:
+        used += len(block.encode()) + 1
+        if used > budget:
+            break
+        kept.append(block)
+    return kept
+
+
+def _cut(shown: int, total: int, what: str) -> list[str]:
+    left = total - shown
+    return [f"… and {left} more {what}: see the JSON or HTML report.", ""] if left else []
 
 
 def _md_runs(runs: list[RunPoint]) -> list[str]:
@@ -492,27 +508,23 @@ def _md_runs(runs: list[RunPoint]) -> list[str]:
     return ["### Progress", "", md.table(header, rows), ""]
 
 
-def render_markdown(report: Report) -> str:
-    """Markdown for `$GITHUB_STEP_SUMMARY`: headline, repositories, waivers, details."""
-    policy, summary = report.policy, report.summary
-    title = _md_link(policy.title, _web_url(policy.url))
-    headline = summary.headline()
-    rows = _rows(report.outcomes)
-    table = [
-        [
-            md.text(row.outcome.repo),
-            f"{TONE_ICON[row.tone]} {md.text(row.outcome.outcome.value)}",
-            _md_link(row.pr, row.pr_url),
-            row.files,
-            md.text(row.rewrites),
-            row.findings,
-            md.text(row.checks),
-            md.text(row.outcome.reason),
-        ]
-        for row in rows
+def _md_cells(row: _Row) -> list[str]:
+    return [
+        md.text(row.outcome.repo),
+        f"{TONE_ICON[row.tone]} {md.text(row.outcome.outcome.value)}",
+        _md_link(row.pr, row.pr_url),
+        row.files,
+        md.text(row.rewrites),
+        row.findings,
+        md.text(row.checks),
+        md.text(row.outcome.reason),
     ]
-    lines = [
-        f"## fleetmod: {title}",
+
+
+def _md_head(report: Report) -> list[str]:
+    policy, headline = report.policy, report.summary.headline()
+    return [
+        f"## fleetmod: {_md_link(policy.title, _web_url(policy.url))}",
         "",
         f"Policy {md.code(policy.id)} version {md.code(policy.version)}, "
         f"{md.text(report.provenance)}.",
@@ -522,15 +534,36 @@ def render_markdown(report: Report) -> str:
         f"**{md.text(summary_line(report.outcomes))}**",
         "",
     ]
-    if table:
-        lines += ["### Repositories", "", md.table(list(COLUMNS), table), ""]
-    if report.waivers:
-        lines += ["### Waivers expired or expiring", ""]
-        lines += [
-            f"- {'⛔' if w.expired else '⏳'} {md.text(w.describe())}" for w in report.waivers
-        ]
-        lines += [""]
-    return "\n".join(lines + _md_runs(report.runs) + _md_details(rows))
+
+
+def _md_waivers(waivers: list[WaiverNote]) -> list[str]:
+    if not waivers:
+        return []
+    notes = [f"- {'⛔' if w.expired else '⏳'} {md.text(w.describe())}" for w in waivers]
+    return ["### Waivers expired or expiring", "", *notes, ""]
+
+
+def render_markdown(report: Report) -> str:
+    """Markdown for `$GITHUB_STEP_SUMMARY`: headline, repositories, waivers, details.
+
+    Whatever the fleet, it stays under GitHub's size limit: the repository rows (worst
+    first) and then the details take what is left, and say how many did not fit.
+    """
+    rows = _rows(report.outcomes)
+    head, middle = _md_head(report), _md_waivers(report.waivers) + _md_runs(report.runs)
+    budget = SUMMARY_BYTES - len("\n".join(head + middle).encode()) - 1000
+    table: list[str] = []
+    if rows:
+        header, rule, *body = md.table(list(COLUMNS), [_md_cells(r) for r in rows]).splitlines()
+        fitted = _within(body, budget)
+        budget -= len("\n".join(fitted).encode())
+        table = ["### Repositories", "", header, rule, *fitted, ""]
+        table += _cut(len(fitted), len(body), "repositories")
+    blocks = [_md_details(row) for row in rows if row.has_details]
+    details = _within(blocks, budget)
+    tail = ["### Details", "", *details] if details else []
+    tail += _cut(len(details), len(blocks), "repositories' details")
+    return "\n".join(head + table + middle + tail)
 
 
 # --- HTML: one self-contained page --------------------------------------------------------
@@ -659,7 +692,7 @@ def _html_row(row: _Row) -> str:
     details = (
         f"<details><summary>{_h(row.details_title)}</summary>"
         f"{_html_list([*row.details, *more])}</details>"
-        if row.details
+        if row.has_details
         else ""
     )
     cells = [

@@ -407,6 +407,20 @@ def test_markdown_stays_small_for_a_big_noisy_fleet() -> None:
     assert f"- … and {305 - MAX_DETAILS_PER_REPO} more" in markdown
 
 
+def test_markdown_of_a_huge_fleet_is_cut_to_fit_a_job_summary_worst_first() -> None:
+    outcomes = [outcome(f"org/r{i:05}", Outcome.PR_UNCHANGED, 1, 1) for i in range(8000)]
+    outcomes += [outcome(f"org/z{i}", Outcome.ERROR) for i in range(3)]
+    for item in outcomes:
+        item.reason = "a long reason " * 20
+    markdown = render_markdown(Report(PolicyInfo("demo", "1", "Demo"), NOW.isoformat(), outcomes))
+    assert len(markdown.encode()) <= 1024 * 1024
+    shown = [line for line in markdown.splitlines() if line.startswith("| org/")]
+    assert 0 < len(shown) < len(outcomes)
+    assert all(f"| org/z{i} |" in markdown for i in range(3))  # errors come first
+    assert f"… and {len(outcomes) - len(shown)} more repositories" in markdown
+    assert "… and 8000 more repositories' details" in markdown  # no room left for them
+
+
 def test_html_draws_one_point_per_run_and_series(report: Report) -> None:
     page = Page(render_html(report))
     circles = [tag for tag, _ in page.tags if tag == "circle"]

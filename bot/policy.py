@@ -156,6 +156,18 @@ PolicyVersion = _matching(
     r"[A-Za-z0-9][A-Za-z0-9._+-]*", "expected a version like 1 or 2.1 (no spaces)"
 )
 Email = _matching(r"[^<>\s@]+@[^<>\s@]+", "expected an email address like bot@example.com")
+Login = _matching(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?", "expected a GitHub user or organisation name"
+)
+FullName = _matching(
+    r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}", "expected owner/name, e.g. acme/billing"
+)
+Topic = _matching(
+    r"[a-z0-9][a-z0-9-]{0,49}", "expected a GitHub topic: lower-case letters, digits and '-'"
+)
+ApiUrl = _matching(
+    r"https?://[^\s/]+(/\S*)?", "expected a URL like https://github.example.com/api/v3"
+)
 
 _REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
@@ -222,12 +234,50 @@ class LocalRepositories(Model):
         return self
 
 
+class GitHubScope(Model):
+    """Repositories on GitHub or GitHub Enterprise Server: the union of an owner's
+    repositories, a search and a list, narrowed by topics. Disabled repositories are never
+    in scope; archived ones and forks only when asked for."""
+
+    org: Login | None = Field(None, description="Every repository of this organisation.")
+    user: Login | None = Field(None, description="Every repository this user owns.")
+    query: OneLine | None = Field(
+        None, description="A repository search, e.g. `org:acme language:python`."
+    )
+    repositories: list[FullName] = Field(
+        default_factory=list, description="Repositories by full name (owner/name)."
+    )
+    topics: list[Topic] = Field(
+        default_factory=list, description="Keep only repositories that have all these topics."
+    )
+    include_archived: bool = False
+    include_forks: bool = False
+    base_url: ApiUrl | None = Field(
+        None,
+        description="The API root of GitHub Enterprise Server, e.g. "
+        "https://github.example.com/api/v3; default: $GITHUB_API_URL, else api.github.com.",
+    )
+
+    @model_validator(mode="after")
+    def _names_something(self) -> GitHubScope:
+        if not (self.org or self.user or self.query or self.repositories):
+            raise ValueError("give `org`, `user`, `query` or `repositories`")
+        return self
+
+
 class RepositoryScope(Model):
     """Which repositories; without a source, they are given on the command line."""
 
     local: LocalRepositories | None = None
+    github: GitHubScope | None = None
     include: list[Text] = Field(default_factory=list, description="Repository name globs to keep.")
     exclude: list[Text] = Field(default_factory=list, description="Repository name globs to drop.")
+
+    @model_validator(mode="after")
+    def _one_forge(self) -> RepositoryScope:
+        if self.local is not None and self.github is not None:
+            raise ValueError("give `local` or `github`, not both: one campaign, one forge")
+        return self
 
 
 class PathScope(Model):

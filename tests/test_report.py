@@ -22,7 +22,9 @@ from bot.policy import Policy, load_policy
 from bot.report import (
     MAX_DETAILS,
     MAX_DETAILS_PER_REPO,
+    PHRASES,
     TICKS,
+    TONES,
     PolicyInfo,
     Report,
     ReportError,
@@ -217,7 +219,8 @@ def test_schema_rejects_what_the_report_never_writes(report: Report) -> None:
         validate(document)
 
 
-def test_schema_knows_every_outcome() -> None:
+def test_schema_and_renderings_know_every_outcome() -> None:
+    assert set(TONES) == set(PHRASES) == set(Outcome)
     assert set(SCHEMA["$defs"]["outcome_name"]["enum"]) == {o.value for o in Outcome}
     assert SCHEMA["$defs"]["summary"]["properties"]["by_outcome"]["minProperties"] == len(Outcome)
 

@@ -390,7 +390,7 @@ def run_campaign(
     on_outcome: Callable[[RepoOutcome], None] = lambda _outcome: None,
 ) -> CampaignResult:
     """Process ``repos`` (already selected and sharded) and record every outcome."""
-    ledger = Ledger(state_dir / "ledger.sqlite3")
+    ledger = Ledger.of(state_dir)
     if options.retry_failed:
         failed = set(ledger.failed_repos(policy.id))
         repos = [r for r in repos if r.full_name in failed]

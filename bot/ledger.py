@@ -57,7 +57,15 @@ class RunRecord:
     violations: int = 0
 
 
+LEDGER_FILE = "ledger.sqlite3"
+
+
 class Ledger:
+    @classmethod
+    def of(cls, state_dir: Path) -> Ledger:
+        """The ledger of a state folder, where every command looks for it."""
+        return cls(state_dir / LEDGER_FILE)
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path

@@ -272,7 +272,7 @@ def test_an_interrupted_run_resumes_without_redoing_finished_repositories(fleet:
     from bot.ledger import Ledger
 
     first = run(fleet)
-    ledger = Ledger(fleet / "state" / "ledger.sqlite3")
+    ledger = Ledger.of(fleet / "state")
     # Simulate a crash: the next run starts, records one repository, and never finishes.
     policy = load_policy(fleet / "policy.yaml")
     scope_key = ",".join(sorted(r.full_name for r in local_repos(policy, fleet)))

@@ -38,7 +38,7 @@ def demo_command(
     result = campaign(policy, LocalForge(state), repos, state, CampaignOptions("run"))
     show(result, f"{policy.id} on the sample fleet", as_json=False)
     report = directory / "report.html"
-    report.write_text(render_html(build_report(policy, Ledger(state / "ledger.sqlite3"))))
+    report.write_text(render_html(build_report(policy, Ledger.of(state))))
     if not any(o.outcome in ACTED or "closed PR" in o.reason for o in result.outcomes):
         out.print("[bold]Nothing new to do:[/] every pull request is already up to date.")
     first = next((o for o in result.outcomes if o.pr_number), None)

@@ -14,12 +14,10 @@ from typer.core import TyperGroup
 
 from bot.cli import app
 from bot.cli.console import fail
-from bot.ledger import Ledger
+from bot.ledger import LEDGER_FILE, Ledger
 from bot.policy import PolicyError, load_policy
 from bot.report import RENDERERS, Report, ReportError, build_report, merge_reports
 from bot.state import state_dir as resolve_state_dir
-
-LEDGER_FILE = "ledger.sqlite3"
 
 
 class Format(str, enum.Enum):

@@ -1,4 +1,6 @@
-"""The program's two output streams; everything a person reads goes through these."""
+"""The program's two output streams; everything a person reads goes through these, and
+through the secret redaction filter (`bot.redact`), which also covers log records and
+tracebacks from here on."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from bot.redact import RedactingStream, install
+
+install()
+out = Console(file=RedactingStream(lambda: sys.stdout), highlight=False, soft_wrap=True)
+err = Console(file=RedactingStream(lambda: sys.stderr), highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

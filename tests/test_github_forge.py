@@ -1,0 +1,338 @@
+"""The GitHub forge's parts: redaction, pacing and retries, authentication, and the forge
+itself against the GitHub API test server (PyGithub and real git, nothing mocked).
+
+The pacing and retry tests use a tiny scripted HTTP server of their own, so that each can
+say exactly which answers come in which order, and measure the waits in real time.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import io
+import json
+import logging
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from github.Requester import RequestsResponse
+
+from bot import github_auth, ratelimit, redact
+from bot.forges.base import ForgeError
+
+# -- a scripted HTTP server -------------------------------------------------------------------
+
+
+@dataclass
+class Scripted:
+    """Answers each request with the next scripted (status, headers, body), then 200 {}."""
+
+    script: list[tuple[int, dict[str, str], dict[str, object]]] = field(default_factory=list)
+    seen: list[tuple[float, str, str, dict[str, str]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def answer(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+        with self.lock:
+            self.seen.append((time.monotonic(), method, path, headers))
+            status, extra, body = self.script.pop(0) if self.script else (200, {}, {})
+        return status, extra, json.dumps(body).encode()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Scripted]:
+    state = Scripted()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            status, extra, body = state.answer(self.command, self.path, dict(self.headers))
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **extra}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def fast(**overrides: object) -> ratelimit.Settings:
+    base = ratelimit.Settings(min_backoff=0.2, error_backoff=0.05, max_wait=5.0)
+    return ratelimit.Settings(**{**base.__dict__, **overrides})  # type: ignore[arg-type]
+
+
+def call(governor: ratelimit.Governor, server: Scripted, verb: str, path: str) -> int:
+    """One request through ``governor``, as PyGithub's connection class makes it."""
+    session = requests.Session()
+    url = f"{server.url}{path}"
+    response = governor.send(
+        verb, path, lambda: RequestsResponse(session.request(verb, url, timeout=10))
+    )
+    return response.status
+
+
+# -- redaction --------------------------------------------------------------------------------
+
+
+def test_redact_masks_registered_secrets_and_token_shapes() -> None:
+    redact.register("s3cret-value-123")
+    unregistered = "ghp_" + "A1b2C3d4" * 5
+    text = f"url https://x:s3cret-value-123@h/ and {unregistered}, short 'abc' stays"
+    assert redact.redact(text) == "url https://x:***@h/ and ***, short 'abc' stays"
+
+
+def test_redact_hides_each_line_of_a_private_key() -> None:
+    body = "QUJDREVGR0hJSktMTU5PUA==\nUVJTVFVWV1hZWjAxMjM0NQ=="
+    key = f"-----BEGIN KEY-----\n{body}\n-----END KEY-----\n"
+    redact.register(key)
+    assert redact.redact("line: UVJTVFVWV1hZWjAxMjM0NQ==") == "line: ***"
+    assert "BEGIN KEY" in redact.redact(key)  # the armour is not a secret
+    assert "QUJD" not in redact.redact(key)
+
+
+def test_redacting_stream_follows_the_current_target() -> None:
+    redact.register("stream-secret-42")
+    first, second = io.StringIO(), io.StringIO()
+    targets = [first]
+    stream = redact.RedactingStream(lambda: targets[-1])
+    stream.write("a stream-secret-42 b\n")
+    targets.append(second)
+    stream.write("c stream-secret-42\n")
+    assert (first.getvalue(), second.getvalue()) == ("a *** b\n", "c ***\n")
+
+
+def test_log_records_are_redacted_once_installed(caplog: pytest.LogCaptureFixture) -> None:
+    redact.install()
+    redact.register("log-secret-9876")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("fleetmod.test").info("header %s sent", "Bearer log-secret-9876")
+    assert caplog.messages == ["header Bearer *** sent"]
+
+
+def test_environment_secrets_are_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "env-token-abcdef")
+    redact.register_environment()
+    assert redact.redact("x env-token-abcdef y") == "x *** y"
+
+
+# -- pacing and retries -----------------------------------------------------------------------
+
+
+def test_content_creating_requests_are_paced_across_threads(scripted: Scripted) -> None:
+    governor = ratelimit.Governor(fast(write_limits=((3, 0.6),)))
+    threads = [
+        threading.Thread(target=call, args=(governor, scripted, "POST", "/repos/a/b/issues"))
+        for _ in range(5)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    times = sorted(t for t, *_ in scripted.seen)
+    assert len(times) == 5
+    # at most 3 writes in any 0.6 s window: the 4th waits for the 1st to leave it
+    assert times[3] - started >= 0.6
+    assert times[2] - started < 0.5  # the first three were not held back
+
+
+def test_reads_are_not_held_by_the_write_pacing(scripted: Scripted) -> None:
+    governor = ratelimit.Governor(fast(write_limits=((1, 5.0),)))
+    assert call(governor, scripted, "POST", "/repos/a/b/pulls") == 200
+    started = time.monotonic()
+    assert call(governor, scripted, "GET", "/repos/a/b/pulls") == 200
+    assert time.monotonic() - started < 1.0
+
+
+def test_server_errors_are_retried_with_backoff(scripted: Scripted) -> None:
+    scripted.script = [(502, {}, {"message": "Bad Gateway"})] * 2
+    governor = ratelimit.Governor(fast())
+    assert call(governor, scripted, "PATCH", "/repos/a/b/pulls/1") == 200
+    assert [m for _, m, *_ in scripted.seen] == ["PATCH"] * 3
+    assert governor.stats.retries == 2
+
+
+def test_a_lasting_server_error_is_returned_after_the_attempts(scripted: Scripted) -> None:
+    scripted.script = [(503, {}, {"message": "down"})] * 10
+    governor = ratelimit.Governor(fast(attempts=3))
+    assert call(governor, scripted, "GET", "/repos/a/b") == 503
+    assert len(scripted.seen) == 3
+
+
+def test_a_client_error_is_not_retried(scripted: Scripted) -> None:
+    scripted.script = [(403, {}, {"message": "Resource not accessible by integration"})]
+    governor = ratelimit.Governor(fast())
+    assert call(governor, scripted, "POST", "/repos/a/b/pulls") == 403
+    assert len(scripted.seen) == 1
+
+
+def test_secondary_limit_with_retry_after_holds_every_thread(scripted: Scripted) -> None:
+    message = {"message": "You have exceeded a secondary rate limit. Please wait."}
+    scripted.script = [(403, {"Retry-After": "1"}, message)]
+    governor = ratelimit.Governor(fast())
+    first = threading.Thread(target=call, args=(governor, scripted, "POST", "/r/a/b/pulls"))
+    first.start()
+    time.sleep(0.3)  # the 403 has arrived: the pause is on
+    other_started = time.monotonic()
+    assert call(governor, scripted, "GET", "/repos/a/b") == 200
+    first.join()
+    limited_at = scripted.seen[0][0]
+    assert all(t >= limited_at + 0.99 for t, *_ in scripted.seen[1:])
+    assert time.monotonic() - other_started >= 0.6
+
+
+def test_secondary_limit_without_a_hint_waits_the_minimum_backoff(scripted: Scripted) -> None:
+    message = {"message": "You have exceeded a secondary rate limit."}
+    scripted.script = [(403, {}, message), (429, {}, message)]
+    governor = ratelimit.Governor(fast(min_backoff=0.3))
+    assert call(governor, scripted, "POST", "/repos/a/b/issues/1/labels") == 200
+    (first, *_), (second, *_), (third, *_) = scripted.seen
+    assert second - first >= 0.29  # min_backoff
+    assert third - second >= 0.59  # doubled
+
+
+def test_an_exhausted_budget_waits_for_the_reset(scripted: Scripted) -> None:
+    reset = str(int(time.time()) + 1)
+    empty = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+    scripted.script = [(403, empty, {"message": "API rate limit exceeded for user."})]
+    governor = ratelimit.Governor(fast())
+    assert call(governor, scripted, "GET", "/repos/a/b") == 200
+    (first, *_), (second, *_) = scripted.seen
+    assert second - first >= 0.5 and time.time() >= int(reset)
+
+
+def test_a_wait_beyond_max_wait_gives_up_without_sending(scripted: Scripted) -> None:
+    reset = str(int(time.time()) + 3600)
+    empty = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+    scripted.script = [(200, empty, {})]
+    governor = ratelimit.Governor(fast(max_wait=2.0))
+    assert call(governor, scripted, "GET", "/repos/a/b") == 200
+    with pytest.raises(ratelimit.RateLimited, match="next run resumes"):
+        call(governor, scripted, "GET", "/repos/a/b")
+    assert len(scripted.seen) == 1
+    # another resource has its own budget
+    assert call(governor, scripted, "GET", "/search/repositories?q=x") == 200
+
+
+def test_a_low_budget_spreads_requests_until_the_reset(scripted: Scripted) -> None:
+    reset = str(int(time.time()) + 2)
+    low = {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "4", "x-ratelimit-reset": reset}
+    scripted.script = [(200, low, {})] * 3
+    governor = ratelimit.Governor(fast())
+    for _ in range(3):
+        call(governor, scripted, "GET", "/repos/a/b")
+    (first, *_), (second, *_), (third, *_) = scripted.seen
+    # 4 left for about 2 s: roughly half a second apart, not all at once
+    assert second - first >= 0.2 and third - second >= 0.2
+
+
+def test_connection_errors_are_retried_then_raised() -> None:
+    governor = ratelimit.Governor(fast(attempts=3))
+    attempts = []
+
+    def refused() -> RequestsResponse:
+        attempts.append(time.monotonic())
+        return RequestsResponse(requests.get("http://127.0.0.1:9/", timeout=2))
+
+    with pytest.raises(requests.ConnectionError):
+        governor.send("GET", "/repos/a/b", refused)
+    assert len(attempts) == 3 and attempts[2] - attempts[1] >= 0.09
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = ratelimit.Settings.from_env({"FLEETMOD_GITHUB_MIN_BACKOFF": "2.5"})
+    assert settings.min_backoff == 2.5 and settings.max_wait == ratelimit.Settings().max_wait
+    with pytest.raises(ForgeError, match="FLEETMOD_GITHUB_MAX_WAIT"):
+        ratelimit.Settings.from_env({"FLEETMOD_GITHUB_MAX_WAIT": "soon"})
+
+
+# -- authentication ---------------------------------------------------------------------------
+
+
+def test_git_env_scopes_a_basic_header_to_the_origin_and_appends_to_existing_config() -> None:
+    env = github_auth.git_env(
+        "https://ghe.example.com:8443/acme/app.git", "tok-123456789", {"GIT_CONFIG_COUNT": "2"}
+    )
+    assert env["GIT_CONFIG_COUNT"] == "3"
+    assert env["GIT_CONFIG_KEY_2"] == "http.https://ghe.example.com:8443/.extraHeader"
+    header = env["GIT_CONFIG_VALUE_2"].removeprefix("Authorization: Basic ")
+    assert base64.b64decode(header).decode() == "x-access-token:tok-123456789"
+    assert redact.redact(env["GIT_CONFIG_VALUE_2"]) == "Authorization: Basic ***"
+    assert "tok-123456789" not in redact.redact(json.dumps(env))
+
+
+def test_git_env_refuses_urls_that_are_not_https_or_carry_credentials() -> None:
+    with pytest.raises(ForgeError, match="HTTPS"):
+        github_auth.git_env("git@github.com:acme/app.git", "tok-123456789", {})
+    with pytest.raises(ForgeError, match="credentials"):
+        github_auth.git_env("https://me:pw@github.com/acme/app.git", "tok-123456789", {})
+
+
+def test_credentials_from_the_environment(tmp_path: Path) -> None:
+    env = {"GITHUB_TOKEN": "tok-from-env-1", "FLEETMOD_GITHUB_TOKEN": ""}
+    auth = github_auth.auth_from_env(env)
+    assert auth.token == "tok-from-env-1"
+    assert redact.redact("tok-from-env-1") == "***"
+    with pytest.raises(ForgeError, match="no GitHub credentials"):
+        github_auth.auth_from_env({})
+    with pytest.raises(ForgeError, match="INSTALLATION_ID"):
+        github_auth.auth_from_env({"FLEETMOD_GITHUB_APP_ID": "12"})
+    missing = {"FLEETMOD_GITHUB_APP_ID": "12", "FLEETMOD_GITHUB_INSTALLATION_ID": "7"}
+    with pytest.raises(ForgeError, match="FLEETMOD_GITHUB_APP_KEY"):
+        github_auth.auth_from_env(missing)
+    unreadable = {**missing, "FLEETMOD_GITHUB_APP_KEY_FILE": str(tmp_path / "nope.pem")}
+    with pytest.raises(ForgeError, match="cannot read"):
+        github_auth.auth_from_env(unreadable)
+
+
+def test_github_app_auth_signs_a_jwt_with_the_key_and_hides_the_key(tmp_path: Path) -> None:
+    key_file = tmp_path / "app.pem"
+    subprocess.run(
+        ["openssl", "genrsa", "-out", str(key_file), "2048"], check=True, capture_output=True
+    )
+    env = {
+        "FLEETMOD_GITHUB_APP_ID": "4242",
+        "FLEETMOD_GITHUB_APP_KEY_FILE": str(key_file),
+        "FLEETMOD_GITHUB_INSTALLATION_ID": "77",
+    }
+    auth = github_auth.auth_from_env(env)
+    assert auth.installation_id == 77 and auth.app_id == "4242"
+    jwt_token = auth._app_auth.create_jwt()
+    public = subprocess.run(
+        ["openssl", "rsa", "-in", str(key_file), "-pubout"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    import jwt
+
+    claims = jwt.decode(jwt_token, public, algorithms=["RS256"])
+    assert claims["iss"] == "4242"
+    body_line = key_file.read_text().splitlines()[1]
+    assert redact.redact(f"oops {body_line}") == "oops ***"
+    assert github_auth.base_url_from_env({"GITHUB_API_URL": "https://ghe.example.com/api/v3"}) == (
+        "https://ghe.example.com/api/v3"
+    )

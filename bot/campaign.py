@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.checks import run_command
+from bot.codeowners import owners_for
 from bot.forges.base import Forge, ForgeError, PrRequest, PrState, PullRequest, Repo
 from bot.ledger import Ledger
 from bot.outcomes import FileChange, Outcome, RepoOutcome
@@ -324,11 +325,11 @@ class RepoJob:
             ws.push(self.policy.branch, remote)
         self.result.head_sha = ws.git_repo.head.commit.hexsha if pushed else remote or ""
         if pr is None:
-            self._open(proposal, draft)
+            self._open(proposal, draft, ws)
             return
         self._update(pr, proposal, pushed, draft)
 
-    def _open(self, proposal: Proposal, draft: bool) -> None:
+    def _open(self, proposal: Proposal, draft: bool, ws: Workspace) -> None:
         self.step("open PR")
         delivery = self.policy.delivery
         request = PrRequest(
@@ -338,7 +339,9 @@ class RepoJob:
             body=proposal.body,
             draft=draft,
             labels=delivery.labels,
-            reviewers=delivery.reviewers,
+            # The policy's reviewers, else the CODEOWNERS of the files the change touches.
+            reviewers=delivery.reviewers
+            or owners_for(ws.path, [f.path for f in self.result.files]),
         )
         try:
             pr = self.ctx.forge.create_pr(self.repo, request)

@@ -24,6 +24,7 @@ import requests
 from github.Requester import RequestsResponse
 
 from bot import github_auth, ratelimit, redact
+from bot.codeowners import owners_for
 from bot.forges.base import ForgeError
 
 # -- a scripted HTTP server -------------------------------------------------------------------
@@ -336,3 +337,33 @@ def test_github_app_auth_signs_a_jwt_with_the_key_and_hides_the_key(tmp_path: Pa
     assert github_auth.base_url_from_env({"GITHUB_API_URL": "https://ghe.example.com/api/v3"}) == (
         "https://ghe.example.com/api/v3"
     )
+
+
+# -- reviewers from CODEOWNERS ----------------------------------------------------------------
+
+
+def test_codeowners_last_matching_line_wins(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "CODEOWNERS").write_text("* @ignored\n")  # .github/ comes first
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text(
+        "# owners\n"
+        "*              @acme/core\n"
+        "*.py           @alice @bob  # python\n"
+        "/docs/         docs@example.com\n"
+        "app/legacy/\n"
+        "src/**/util.py @carol\n"
+    )
+    owners = {
+        path: owners_for(tmp_path, [path])
+        for path in ("README.md", "app/x.py", "docs/a.md", "app/legacy/y.py", "src/a/util.py")
+    }
+    assert owners == {
+        "README.md": ["acme/core"],
+        "app/x.py": ["alice", "bob"],
+        "docs/a.md": [],  # an email is no account to request a review from
+        "app/legacy/y.py": [],  # a line without owners leaves files unowned
+        "src/a/util.py": ["carol"],
+    }
+    assert owners_for(tmp_path, ["app/x.py", "README.md", "b.py"]) == ["alice", "bob", "acme/core"]
+    assert owners_for(tmp_path / "docs" / "nothing", ["a.py"]) == []

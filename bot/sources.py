@@ -1,15 +1,33 @@
-"""Which repositories a policy covers: selection, filtering, and the shard a job takes."""
+"""Which repositories a policy covers: selection, filtering, and the shard a job takes.
+
+The policy's scope also picks the forge: GitHub when it names `github` repositories (unless
+local repositories are given on the command line), else the local forge. On GitHub a
+repository may opt out: `.github/fleetmod.yml` with `opt_out: true` leaves it alone, and
+`opt_out: [...]` names the policies (by id) or codemods (by name) it declines; a declined
+codemod becomes a waiver for that repository, so the report says why it was not applied.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.forges.base import Repo
-from bot.forges.local import local_repo
-from bot.policy import Policy
+import yaml
+
+from bot.forges.base import Forge, Repo
+from bot.forges.local import LocalForge, local_repo
+from bot.policy import Policy, Waiver
+
+if TYPE_CHECKING:
+    from bot.forges.github import GitHubForge
+
+OPT_OUT_FILE = ".github/fleetmod.yml"
 
 
 class SourceError(ValueError):
@@ -78,3 +96,87 @@ def shard(repos: Sequence[Repo], k: int, n: int) -> list[Repo]:
 
 def local_repos(policy: Policy, base: Path, override: Sequence[Path] = ()) -> list[Repo]:
     return [local_repo(p) for p in local_paths(policy, base, override)]
+
+
+@dataclass
+class Fleet:
+    """What a command works on: the forge, the repositories, and the policy as amended by
+    the repositories' own opt-outs (extra waivers)."""
+
+    policy: Policy
+    forge: Forge
+    repos: list[Repo]
+    skipped: dict[str, str] = field(default_factory=dict)  # opted out: name -> why
+
+
+def fleet(
+    policy: Policy,
+    state_dir: Path,
+    override: Sequence[Path] = (),
+    only: Sequence[str] = (),
+    shard_text: str | None = None,
+) -> Fleet:
+    """The forge and the repositories in scope: selected, sharded, then opt-outs honoured
+    (read only for this shard's repositories). Raises SourceError or ForgeError."""
+    github = policy.scope.repositories.github
+    if github is None or override:
+        repos = select(policy, local_repos(policy, policy.base_dir, override), only)
+        return Fleet(policy, LocalForge(state_dir), _sharded(repos, shard_text))
+    from bot.forges.github import GitHubForge  # PyGithub loads only when GitHub is used
+
+    forge = GitHubForge.from_env(base_url=github.base_url)
+    repos = _sharded(select(policy, forge.repositories(github), only), shard_text)
+    return honour_opt_outs(policy, forge, repos)
+
+
+def _sharded(repos: list[Repo], shard_text: str | None) -> list[Repo]:
+    return shard(repos, *parse_shard(shard_text)) if shard_text else repos
+
+
+def honour_opt_outs(policy: Policy, forge: GitHubForge, repos: Sequence[Repo]) -> Fleet:
+    """Read each repository's OPT_OUT_FILE (through the forge, no clone) and apply it."""
+    workers = max(1, min(policy.limits.concurrency, len(repos)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        texts = list(pool.map(lambda repo: forge.read_file(repo, OPT_OUT_FILE), repos))
+    kept: list[Repo] = []
+    skipped: dict[str, str] = {}
+    waivers: list[Waiver] = []
+    steps = {step.codemod for step in policy.active_codemods()}
+    for repo, text in zip(repos, texts, strict=True):
+        declined = _declined(text)
+        if isinstance(declined, str):
+            skipped[repo.full_name] = declined
+        elif declined is True or policy.id in declined:
+            skipped[repo.full_name] = f"opted out in {OPT_OUT_FILE}"
+        else:
+            kept.append(repo)
+            if codemods := sorted(steps & set(declined)):
+                waivers.append(_opt_out_waiver(repo, codemods))
+    amended = policy.model_copy(update={"waivers": [*policy.waivers, *waivers]})
+    return Fleet(amended, forge, kept, skipped)
+
+
+def _declined(text: str | None) -> bool | list[str] | str:
+    """What a repository declines: everything (True), names, or why its file is unusable."""
+    if text is None:
+        return []
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return f"{OPT_OUT_FILE} is not valid YAML ({exc.__class__.__name__}); left alone"
+    value = data.get("opt_out", False) if isinstance(data, dict) else None
+    if isinstance(value, bool):
+        return value or []
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return f"{OPT_OUT_FILE}: opt_out must be true, false or a list of names; left alone"
+
+
+def _opt_out_waiver(repo: Repo, codemods: list[str]) -> Waiver:
+    return Waiver(
+        repository=repo.full_name,
+        codemods=codemods,
+        reason=f"opted out in {OPT_OUT_FILE}",
+        owner=f"{repo.full_name} maintainers",
+        expires=dt.date.max,
+    )

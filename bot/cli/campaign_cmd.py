@@ -14,13 +14,12 @@ from bot.campaign import CampaignOptions, CampaignResult, run_campaign
 from bot.cli import app
 from bot.cli.console import err, fail, out
 from bot.cli.live import LiveView
-from bot.forges.base import Forge, Repo
-from bot.forges.local import LocalForge
+from bot.forges.base import Forge, ForgeError, Repo
 from bot.lock import LockedError, campaign_lock
 from bot.outcomes import RepoOutcome
 from bot.policy import Policy, PolicyError, load_policy
 from bot.report import outcome_table, summary_line
-from bot.sources import SourceError, local_repos, parse_shard, select, shard
+from bot.sources import Fleet, SourceError, fleet
 from bot.state import state_dir as resolve_state_dir
 from codemods.registry import CodemodError
 
@@ -35,13 +34,17 @@ def load(policy_file: Path) -> Policy:
         fail(str(exc))
 
 
-def scope(policy: Policy, repos: list[Path], only: list[str], shard_text: str | None) -> list[Repo]:
+def scope(
+    policy: Policy, state: Path, repos: list[Path], only: list[str], shard_text: str | None
+) -> Fleet:
+    """The forge (GitHub when the scope names `github`) and the repositories in scope; a
+    repository that opted out is named on stderr."""
     try:
-        found = select(policy, local_repos(policy, policy.source.parent, repos), only)
-        if shard_text:
-            found = shard(found, *parse_shard(shard_text))
-    except SourceError as exc:
+        found = fleet(policy, state, repos, only, shard_text)
+    except (SourceError, ForgeError) as exc:
         fail(str(exc))
+    for name, why in found.skipped.items():
+        err.print(Text(f"skipped {name}: {why}"))
     return found
 
 
@@ -92,11 +95,11 @@ def run_command(
     """Run the campaign: one pull request per repository that needs the change."""
     policy = load(policy_file)
     state_dir = resolve_state_dir(state)
-    found = scope(policy, repos, only, shard_text)
+    found = scope(policy, state_dir, repos, only, shard_text)
     options = CampaignOptions(
         "run", dry_run=dry_run, only=only, retry_failed=retry_failed, concurrency=concurrency
     )
-    result = campaign(policy, LocalForge(state_dir), found, state_dir, options)
+    result = campaign(found.policy, found.forge, found.repos, state_dir, options)
     show(result, f"{policy.id}: {'dry run' if dry_run else 'run'}", as_json)
     raise typer.Exit(exit_code(result.outcomes))
 
@@ -112,10 +115,9 @@ def audit_command(
     """The compliance state of every repository in scope, changing nothing anywhere."""
     policy = load(policy_file)
     state_dir = resolve_state_dir(state)
-    found = scope(policy, repos, only, None)
-    result = campaign(
-        policy, LocalForge(state_dir), found, state_dir, CampaignOptions("audit", only=only)
-    )
+    found = scope(policy, state_dir, repos, only, None)
+    options = CampaignOptions("audit", only=only)
+    result = campaign(found.policy, found.forge, found.repos, state_dir, options)
     show(result, f"{policy.id}: audit", as_json)
     raise typer.Exit(exit_code(result.outcomes))
 
@@ -137,14 +139,15 @@ def status_command(
 ) -> None:
     """Every pull request of the campaign with its state, checks and age, read from the forge."""
     policy = load(policy_file)
-    forge = LocalForge(resolve_state_dir(state))
+    found = scope(policy, resolve_state_dir(state), repos, [], None)
     rows = []
-    for repo in scope(policy, repos, [], None):
-        pr = forge.find_pr(repo, policy.branch)
-        if pr is None:
-            continue
-        status = forge.status(repo, pr.number)
-        rows.append((repo.full_name, status))
+    for repo in found.repos:
+        try:
+            pr = found.forge.find_pr(repo, policy.branch)
+            if pr is not None:
+                rows.append((repo.full_name, found.forge.status(repo, pr.number)))
+        except ForgeError as exc:
+            err.print(Text(str(exc)))
     if as_json:
         doc = [
             {

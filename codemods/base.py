@@ -12,16 +12,25 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import (
+    Assignment,
+    BaseAssignment,
+    BaseMetadataProvider,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 from pydantic import BaseModel, ConfigDict
 
 Version = tuple[int, int]
+T = TypeVar("T")
 
 
 class Safety(str, enum.Enum):
@@ -69,6 +78,17 @@ class Example:
     target: Version = (3, 13)
     findings: int = 0
     title: str = ""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One way a variable gets its value: ``name = value`` (also ``name: annotation = value``
+    and ``(name := value)``), ``with value as name`` (``entered``: the variable holds what
+    ``value.__enter__()`` returned), or a parameter ``name: annotation`` (no value)."""
+
+    value: cst.BaseExpression | None
+    annotation: cst.BaseExpression | None = None
+    entered: bool = False
 
 
 @dataclass
@@ -122,6 +142,64 @@ class CodemodTransformer(VisitorBasedCodemodCommand):
         """The first of ``names`` that ``node`` refers to, if any."""
         found = self.qualified_names(node)
         return next((n for n in names if n in found), None)
+
+    def _resolve(self, provider: type[BaseMetadataProvider[T]]) -> Mapping[cst.CSTNode, T]:
+        """Metadata the transformer did not declare: resolved on first use, on this file only."""
+        wrapper = self.context.wrapper
+        assert wrapper is not None, "only inside transform_module"
+        return wrapper.resolve(provider)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The node around ``node`` in the original tree."""
+        return self._resolve(ParentNodeProvider).get(node)
+
+    def _assignments(self, name: cst.Name) -> Collection[BaseAssignment]:
+        scope = self._resolve(ScopeProvider).get(name)
+        access = next((a for a in scope.accesses[name] if a.node is name), None) if scope else None
+        return access.referents if access is not None else ()
+
+    def bindings(self, name: cst.Name) -> list[Binding] | None:
+        """Every binding that can give the variable read at ``name`` its value.
+
+        None when the variable is unbound here or bound in a way whose value the source
+        does not show (import, loop target, unpacking, ``+=``, def, global of another
+        module): then nothing is known about it, which is not the same as "no bindings".
+        """
+        found: list[Binding] = []
+        for assignment in self._assignments(name):
+            node = assignment.node if isinstance(assignment, Assignment) else None
+            binding = self._binding(node) if node is not None else None
+            if binding is None:
+                return None
+            found.append(binding)
+        return found or None
+
+    def _binding(self, node: cst.CSTNode) -> Binding | None:
+        if isinstance(node, cst.Param):
+            return Binding(None, node.annotation.annotation if node.annotation else None)
+        parent = self.parent(node)
+        if isinstance(parent, cst.AssignTarget):
+            return Binding(cst.ensure_type(self.parent(parent), cst.Assign).value)
+        if isinstance(parent, cst.AnnAssign) and parent.target is node:
+            return Binding(parent.value, parent.annotation.annotation)
+        if isinstance(parent, cst.NamedExpr) and parent.target is node:
+            return Binding(parent.value)
+        item = self.parent(parent) if isinstance(parent, cst.AsName) else None
+        if isinstance(item, cst.WithItem):
+            return Binding(item.item, entered=True)
+        return None
+
+    def reads(self, name: cst.Name) -> list[cst.CSTNode]:
+        """Every read, anywhere in the module, of the variable(s) read at ``name``."""
+        return [a.node for b in self._assignments(name) for a in b.references]
+
+    def meanings(self, node: cst.CSTNode, name: str) -> set[str] | None:
+        """What ``name`` would refer to if written at ``node`` (qualified names); None when
+        it is free there, so that a codemod can tell whether it may introduce it."""
+        scope = self._resolve(ScopeProvider).get(node)
+        if scope is None or name not in scope:
+            return None
+        return {q.name for q in scope.get_qualified_names_for(name)}
 
 
 class Codemod:

@@ -21,6 +21,19 @@ def positional(call: cst.Call) -> list[cst.Arg]:
     return [a for a in call.args if a.keyword is None and not a.star]
 
 
+def argument(call: cst.Call, index: int, name: str) -> cst.Arg | None:
+    """The argument for parameter ``name``: by keyword, or as the ``index``-th positional one.
+
+    None when it is not passed, or when a ``*args`` before that position hides where it is.
+    """
+    found = keyword(call, name)
+    unpacked = [a for a in call.args if a.keyword is None and a.star != "**"]
+    before = unpacked[: index + 1]
+    if found is not None or any(a.star for a in before) or len(before) <= index:
+        return found
+    return before[index]
+
+
 def has_star(call: cst.Call) -> bool:
     """True when ``*args`` or ``**kwargs`` hide what is really passed."""
     return any(a.star for a in call.args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,16 @@ def ruff_fix(tmp_path: Path, code: str, rules: str, target: Version) -> str:
     command += ["--unsafe-fixes", "--select", rules, "--target-version", version, str(path)]
     subprocess.run(command, check=False, capture_output=True)
     return path.read_text()
+
+
+def ruff_lines(tmp_path: Path, code: str, rules: str) -> set[int]:
+    """The lines on which ``ruff check`` reports one of ``rules``: a reference detector."""
+    path = tmp_path / "ruff_reference.py"
+    path.write_text(code)
+    command = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--exit-zero"]
+    command += ["--output-format", "json", "--select", rules, str(path)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return {item["location"]["row"] for item in json.loads(output)}
 
 
 def make_origin(path: Path, files: Mapping[str, str], branch: str = "main") -> Path:

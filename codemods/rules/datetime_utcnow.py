@@ -1,0 +1,171 @@
+"""datetime-utcnow: `utcnow()`/`utcfromtimestamp()` return naive datetimes that lie about UTC."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from pydantic import Field
+
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Safety
+from codemods.calls import positional
+
+UTCNOW = "datetime.datetime.utcnow"
+UTCFROMTIMESTAMP = "datetime.datetime.utcfromtimestamp"
+# Django's spelling when `timezone` already names something else (django.utils.timezone).
+TIMEZONE_ALIAS = "datetime_timezone"
+
+
+class UtcnowOptions(Options):
+    naive: bool = Field(
+        False,
+        description="Append .replace(tzinfo=None) so the values stay naive: only the "
+        "deprecation is fixed, nothing that uses the values changes.",
+    )
+
+
+class Transformer(CodemodTransformer):
+    def __init__(self, context: CodemodContext, codemod: Codemod, file: FileContext) -> None:
+        super().__init__(context, codemod, file)
+        # libcst's AddImportsVisitor repeats an aliased import once per request.
+        self.imported: set[str] = set()
+
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
+        if self.refers_to(original, UTCNOW, UTCFROMTIMESTAMP) is None:
+            return updated
+        parent = self.parent(original)
+        if not (isinstance(parent, cst.Call) and parent.func is original):
+            self.report(
+                original,
+                f"datetime.{original.attr.value} passed uncalled (e.g. default=): pass a "
+                "function that returns an aware value, e.g. lambda: datetime.now(timezone.utc)",
+            )
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        name = self.refers_to(original.func, UTCNOW, UTCFROMTIMESTAMP)
+        if name is None or not isinstance(original.func, cst.Attribute):
+            return updated
+        method = original.func.attr.value
+        wanted = 0 if name == UTCNOW else 1
+        if len(original.args) != wanted or len(positional(original)) != wanted:
+            self.report(original, f"datetime.{method}() with unexpected arguments: fix by hand")
+            return updated
+        utc = self._utc(original)
+        if utc is None:
+            self.report(
+                original,
+                f"datetime.{method}(): `timezone` and `{TIMEZONE_ALIAS}` name something else "
+                "here; pass datetime's timezone.utc by hand",
+            )
+            return updated
+        self.changed()
+        func = cst.ensure_type(updated.func, cst.Attribute)
+        aware = updated.with_changes(
+            func=func.with_changes(attr=cst.Name("now" if name == UTCNOW else "fromtimestamp")),
+            args=[*updated.args, cst.Arg(utc)] if updated.args else [cst.Arg(utc)],
+        )
+        return _naive(aware) if self.options.naive else aware
+
+    def _utc(self, call: cst.Call) -> cst.BaseExpression | None:
+        """``timezone.utc`` spelled the way this module reaches the datetime module."""
+        owner = cst.ensure_type(call.func, cst.Attribute).value
+        if isinstance(owner, cst.Attribute) and self.refers_to(owner.value, "datetime"):
+            return cst.Attribute(cst.Attribute(owner.value, cst.Name("timezone")), cst.Name("utc"))
+        for local in ("timezone", TIMEZONE_ALIAS):
+            meanings = self.meanings(call, local)
+            if meanings is None and local not in self.imported:
+                alias = None if local == "timezone" else local
+                AddImportsVisitor.add_needed_import(self.context, "datetime", "timezone", alias)
+                self.imported.add(local)
+            if meanings is None or meanings == {"datetime.timezone"}:
+                return cst.Attribute(cst.Name(local), cst.Name("utc"))
+        return None
+
+
+def _naive(call: cst.Call) -> cst.Call:
+    return cst.Call(
+        func=cst.Attribute(call, cst.Name("replace")),
+        args=[
+            cst.Arg(
+                cst.Name("None"),
+                keyword=cst.Name("tzinfo"),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            )
+        ],
+    )
+
+
+class DatetimeUtcnow(Codemod):
+    name = "datetime-utcnow"
+    summary = "datetime.utcnow()/utcfromtimestamp(t) become aware: now(timezone.utc)"
+    explanation = (
+        "`datetime.utcnow()` and `datetime.utcfromtimestamp(t)` return naive datetimes that "
+        "hold UTC but do not say so: any code that treats them as local time (`.timestamp()`, "
+        "`.astimezone()`) is silently off by the UTC offset. Both are deprecated since Python "
+        "3.12. This rewrites them to `datetime.now(timezone.utc)` and "
+        "`datetime.fromtimestamp(t, timezone.utc)`, which return aware datetimes, importing "
+        "`timezone` the way the module imports datetime (`datetime.timezone.utc` after "
+        "`import datetime`; `from datetime import timezone` otherwise, as "
+        "`datetime_timezone` when `timezone` is taken, e.g. by django.utils). Review: an "
+        "aware value cannot be compared with or subtracted from a naive one (TypeError), "
+        "`isoformat()` gains `+00:00`, and naive database columns may reject it; with the "
+        "option `naive: true` the values stay naive (`.replace(tzinfo=None)`). Calls with "
+        "other arguments are reported. Ruff rules DTZ003/DTZ004 only detect this."
+    )
+    url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
+    safety = Safety.REVIEW
+    triggers = (b"utcnow", b"utcfromtimestamp")
+    Options = UtcnowOptions
+    Transformer = Transformer
+    examples = (
+        Example(
+            "import datetime\nstamp = datetime.datetime.utcnow()\n",
+            "import datetime\nstamp = datetime.datetime.now(datetime.timezone.utc)\n",
+        ),
+        Example(
+            "from datetime import datetime\nd = datetime.utcfromtimestamp(t)\n",
+            "from datetime import timezone, datetime\n"
+            "d = datetime.fromtimestamp(t, timezone.utc)\n",
+            title="from-import adds timezone",
+        ),
+        Example(
+            "import datetime as dt\nstamp = dt.datetime.utcnow()\n",
+            "import datetime as dt\nstamp = dt.datetime.now(dt.timezone.utc)\n",
+            title="module alias",
+        ),
+        Example(
+            "from datetime import datetime as DT, timezone\nDT.utcnow()\n",
+            "from datetime import datetime as DT, timezone\nDT.now(timezone.utc)\n",
+            title="class alias, timezone already imported",
+        ),
+        Example(
+            "from datetime import datetime\nfrom django.utils import timezone\ndatetime.utcnow()\n",
+            "from datetime import timezone as datetime_timezone, datetime\n"
+            "from django.utils import timezone\n"
+            "datetime.now(datetime_timezone.utc)\n",
+            title="timezone is django's",
+        ),
+        Example(
+            "from datetime import datetime\nd = datetime.utcnow()\n",
+            "from datetime import timezone, datetime\n"
+            "d = datetime.now(timezone.utc).replace(tzinfo=None)\n",
+            options={"naive": True},
+            title="keep values naive",
+        ),
+        Example(
+            "import datetime\ndatetime.datetime.utcfromtimestamp(t, tz)\n",
+            findings=1,
+            title="unexpected arguments",
+        ),
+        Example(
+            "import arrow\narrow.utcnow()\n\ndef utcnow():\n    return 'datetime.utcnow()'\n",
+            title="other utcnow functions, strings",
+        ),
+        Example(
+            "from datetime import datetime, timezone\ndatetime.now(timezone.utc)\n",
+            title="already fixed",
+        ),
+    )

@@ -1,0 +1,137 @@
+"""insecure-hash: MD5 and SHA-1 are broken for security; uses that are not must say so."""
+
+from __future__ import annotations
+
+import libcst as cst
+from pydantic import Field, field_validator
+
+from codemods.base import Codemod, CodemodTransformer, Example, Options
+from codemods.calls import argument, has_double_star, keyword
+
+# hashlib functions that take the algorithm as an argument: its position and name.
+NAMED = {"hashlib.new": (0, "name"), "hashlib.file_digest": (1, "digest")}
+
+
+class HashOptions(Options):
+    algorithms: tuple[str, ...] = Field(
+        ("md4", "md5", "sha", "sha1"),
+        min_length=1,
+        description="Hash names to report, as hashlib spells them (compared case-insensitively).",
+    )
+
+    @field_validator("algorithms")
+    @classmethod
+    def _names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        lowered = tuple(name.strip().lower() for name in names)
+        bad = [name for name in lowered if not name.replace("_", "").isalnum()]
+        if bad:
+            raise ValueError(f"not a hash name: {bad[0]!r}")
+        return lowered
+
+
+class Transformer(CodemodTransformer):
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        found = self._hash(original)
+        if found is None:
+            return updated
+        function, algorithm = found
+        if function == "hashlib.file_digest":
+            self.report(original, _FILE_DIGEST.format(algorithm=algorithm))
+            return updated
+        flag = keyword(original, "usedforsecurity")
+        if flag is not None and _is_false(flag.value):
+            return updated
+        call = f"hashlib.new({algorithm!r})" if function in NAMED else f"{function}()"
+        hidden = _HIDDEN if flag is None and has_double_star(original) else ""
+        self.report(original, _MESSAGE.format(call=call, hidden=hidden))
+        return updated
+
+    def _hash(self, call: cst.Call) -> tuple[str, str] | None:
+        """The hashlib function ``call`` calls and the reported algorithm it builds."""
+        function = self.refers_to(call.func, *self._constructors(), *NAMED)
+        if function is None:
+            return None
+        if function in NAMED:
+            index, name = NAMED[function]
+            given = argument(call, index, name)
+            algorithm = self._algorithm(given.value if given else None)
+        else:
+            algorithm = function.removeprefix("hashlib.")
+        return (function, algorithm) if algorithm in self.options.algorithms else None
+
+    def _constructors(self) -> list[str]:
+        return [f"hashlib.{a}" for a in self.options.algorithms]
+
+    def _algorithm(self, value: cst.BaseExpression | None) -> str | None:
+        """The algorithm named by a string literal, or by a reported constructor."""
+        if value is None:
+            return None
+        if isinstance(value, cst.SimpleString | cst.ConcatenatedString):
+            text = value.evaluated_value
+            return text.lower() if isinstance(text, str) else None
+        constructor = self.refers_to(value, *self._constructors())
+        return constructor.removeprefix("hashlib.") if constructor else None
+
+
+_HIDDEN = " (unless **kwargs passes it)"
+_MESSAGE = (
+    "{call} without usedforsecurity=False{hidden}: if it protects nothing "
+    "(checksum, cache key, ETag) pass usedforsecurity=False; otherwise use sha256 or better"
+)
+_FILE_DIGEST = (
+    "hashlib.file_digest with {algorithm}: if it protects nothing pass "
+    "lambda: hashlib.new('{algorithm}', usedforsecurity=False); otherwise use sha256 or better"
+)
+
+
+def _is_false(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "False"
+
+
+class InsecureHash(Codemod):
+    name = "insecure-hash"
+    summary = "report MD5/SHA-1 hashes not marked usedforsecurity=False (report only)"
+    explanation = (
+        "MD5 and SHA-1 (and MD4, SHA-0) have practical collision attacks (SHAttered, 2017; "
+        "chosen-prefix collisions for both), so they must not protect anything: signatures, "
+        "integrity of untrusted data, passwords, tokens. They remain fine for checksums and "
+        "cache keys, and Python 3.9+ lets code say so with `usedforsecurity=False`, which "
+        "also keeps it working on FIPS-mode systems where the call otherwise fails. This "
+        "codemod changes nothing: it reports `hashlib.md5()`, `hashlib.sha1()`, "
+        "`hashlib.new('md5')` and `hashlib.file_digest(f, 'md5')` calls that do not pass "
+        "`usedforsecurity=False` (option `algorithms`: md4, md5, sha, sha1 by default, as "
+        "ruff). For each, the reviewer decides: not a security use, add "
+        "`usedforsecurity=False`; a security use, move to `hashlib.sha256()` or better (and "
+        "to `hashlib.scrypt` or argon2 for passwords). Ruff rule S324 is the same check, "
+        "without `file_digest`."
+    )
+    url = "https://docs.python.org/3/library/hashlib.html#hashlib.new"
+    triggers = (b"hashlib",)
+    Options = HashOptions
+    Transformer = Transformer
+    examples = (
+        Example("import hashlib\ndigest = hashlib.md5(data).hexdigest()\n", findings=1),
+        Example(
+            "from hashlib import sha1 as s, new\ns(b'x')\nnew('SHA1', b'x')\n",
+            findings=2,
+            title="aliases and hashlib.new with any case",
+        ),
+        Example(
+            "import hashlib\nhashlib.md5(data, usedforsecurity=False)\n",
+            title="declared not for security",
+        ),
+        Example(
+            "import hashlib\nhashlib.sha256(data)\nhashlib.new(name)\n",
+            title="strong hash, unknown name",
+        ),
+        Example(
+            "import hashlib\nhashlib.sha1(data)\nhashlib.md5(data)\n",
+            options={"algorithms": ["MD5"]},
+            findings=1,
+            title="only the configured algorithms",
+        ),
+        Example(
+            "def md5(x):\n    return x\n\n\nmd5('hashlib.md5(data)')  # hashlib.md5\n",
+            title="local function, string, comment",
+        ),
+    )

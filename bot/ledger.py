@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.outcomes import Outcome, RepoOutcome
+from bot.redact import redact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -108,6 +109,7 @@ class Ledger:
         return {o.repo: o for o in outcomes}
 
     def record(self, run_id: int, outcome: RepoOutcome) -> None:
+        """Store ``outcome``; no secret reaches the file (check output may quote one)."""
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -115,9 +117,9 @@ class Ledger:
                     run_id,
                     outcome.repo,
                     outcome.outcome.value,
-                    outcome.reason,
+                    redact(outcome.reason),
                     outcome.pr_number,
-                    json.dumps(outcome.to_json()),
+                    redact(json.dumps(outcome.to_json())),
                     _now(),
                 ),
             )

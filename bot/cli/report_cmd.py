@@ -16,6 +16,7 @@ from bot.cli import app
 from bot.cli.console import fail
 from bot.ledger import LEDGER_FILE, Ledger
 from bot.policy import PolicyError, load_policy
+from bot.redact import redact
 from bot.report import RENDERERS, Report, ReportError, build_report, merge_reports
 from bot.state import state_dir as resolve_state_dir
 
@@ -51,7 +52,9 @@ OUTPUT = typer.Option(None, "--output", "-o", dir_okay=False, help="Write here, 
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """UTF-8 whatever the locale: the documents declare it, and carry emoji and names."""
+    """UTF-8 whatever the locale: the documents declare it, and carry emoji and names.
+    Secrets are masked (a merged report may come from another machine's ledger)."""
+    text = redact(text)
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8"))

@@ -1,0 +1,22 @@
+"""Fixtures shared across test modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.github_server import GitHubServer
+
+
+@pytest.fixture
+def github_server(tmp_path: Path) -> Iterator[GitHubServer]:
+    """A running local GitHub (REST + git over HTTP) under ``tmp_path / "github"``.
+
+    At teardown it fails the test if any response broke GitHub's schemas or a handler crashed.
+    """
+    with GitHubServer(tmp_path / "github") as server:
+        yield server
+        assert not server.errors, "\n".join(server.errors)
+        assert not server.schema_violations, "\n".join(map(str, server.schema_violations))

@@ -1,0 +1,61 @@
+"""The HTTP layer: a threaded HTTP/1.1 server on loopback that hands requests to a Dispatcher."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.github_server.dispatch import Dispatcher
+
+
+class HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.dispatcher: Dispatcher | None = None  # set once the port is known
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as PyGithub's and git's clients expect
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
+    server: HttpServer
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _read_chunked(self) -> bytes:
+        """git sends large pushes with chunked transfer encoding."""
+        parts = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _dispatch(self) -> None:
+        body = self._read_body()
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        assert self.server.dispatcher is not None
+        outcome = self.server.dispatcher.dispatch(self.command, self.path, headers, body)
+        self.send_response(outcome.status)
+        for name, value in outcome.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(outcome.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(outcome.body)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _dispatch
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the RequestLog keeps what a test needs."""

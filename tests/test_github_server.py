@@ -22,7 +22,14 @@ import pytest
 from github.GithubRetry import GithubRetry
 
 from tests.github_server import GitHubServer
+from tests.github_server.api import RestApi
+from tests.github_server.faults import Faults
+from tests.github_server.messages import Reply
+from tests.github_server.ratelimit import RateLimits
+from tests.github_server.router import Route, Router
 from tests.github_server.schemas import RELAXED, SchemaBook, examples
+from tests.github_server.state import State, Token
+from tests.github_server.urls import Urls
 
 ORG = "acme"
 POLICY = ".github/fleetmod.yml"
@@ -163,6 +170,15 @@ def test_contents_of_the_policy_file_on_any_ref(fleet: GitHubServer) -> None:
         client(fleet).get_repo(f"{ORG}/lib").get_contents(POLICY)
 
 
+def test_a_directory_as_githubs_object_media_type(fleet: GitHubServer) -> None:
+    headers = {"Accept": "application/vnd.github.object"}
+    _, _, tree = raw(fleet, f"/repos/{ORG}/app/contents/.github", fleet.token, headers=headers)
+    _, _, listing = raw(fleet, f"/repos/{ORG}/app/contents/.github", fleet.token)
+
+    assert tree["type"] == "dir" and [entry["path"] for entry in tree["entries"]] == [POLICY]
+    assert tree["entries"] == listing
+
+
 # --- pull requests ------------------------------------------------------------------------
 
 
@@ -220,6 +236,41 @@ def test_an_open_pull_request_follows_its_branch_and_a_closed_one_freezes(
     closed = repo.get_pull(pr.number)
     assert (closed.state, closed.head.sha) == ("closed", moved)
     assert closed.as_issue().closed_by.login == "carol"
+
+
+def test_reopen_refuses_a_second_open_pull_request_for_the_same_branch(fleet: GitHubServer) -> None:
+    repo = client(fleet).get_repo(f"{ORG}/app")
+    first = repo.create_pull(base="main", head="fleetmod/fix", title="First")
+    first.edit(state="closed")
+    second = repo.create_pull(base="main", head="fleetmod/fix", title="Second")
+
+    with pytest.raises(github.GithubException) as refused:
+        first.edit(state="open")
+    second.edit(state="closed")
+    first.edit(state="open")
+
+    assert refused.value.status == 422
+    assert [(p["number"], p["state"]) for p in fleet.pulls(ORG, "app")] == [
+        (first.number, "open"),
+        (second.number, "closed"),
+    ]
+
+
+def test_labels_and_reviewers_can_be_taken_back(fleet: GitHubServer) -> None:
+    repo = client(fleet).get_repo(f"{ORG}/app")
+    pr = repo.create_pull(base="main", head="fleetmod/fix", title="Fix")
+    pr.add_to_labels("a", "b")
+    pr.create_review_request(reviewers=["alice"])
+
+    pr.remove_from_labels("a")
+    pr.delete_review_request(reviewers=["alice"])
+
+    assert [label.name for label in pr.get_labels()] == ["b"]
+    users, teams = pr.get_review_requests()
+    assert (list(users), list(teams)) == ([], [])
+    with pytest.raises(github.GithubException) as gone:
+        pr.remove_from_labels("a")
+    assert (gone.value.status, gone.value.data["message"]) == (404, "Label does not exist")
 
 
 def test_labels_reviewers_and_comments(fleet: GitHubServer) -> None:
@@ -726,6 +777,38 @@ def test_the_validator_catches_wrong_responses(fleet: GitHubServer) -> None:
     assert book.check_response("pulls/get", 404, {"message": 404})[0].location == "message"
     assert book.check_request("pulls/create", {"title": "no head"}) != []
     assert book.check_request("issues/add-labels", ["a", "b"]) == []
+
+
+def test_the_server_records_a_response_that_breaks_its_schema(tmp_path: Path) -> None:
+    """A route answering repos/get with a wrong shape is caught on the way out."""
+    state = State()
+    state.add_account("acme", "Organization")
+    state.tokens["t"] = Token("t", "acme")
+    limits = RateLimits()
+    api = RestApi(
+        state,
+        Urls("http://127.0.0.1:1"),
+        limits,
+        Faults(limits, lambda token: None, lambda owner, name: None),
+        SchemaBook(),
+        router=Router(
+            [
+                Route(
+                    "GET",
+                    "/repos/{owner}/{repo}",
+                    "repos/get",
+                    lambda call: Reply(200, {"id": "1"}),
+                )
+            ]
+        ),
+    )
+
+    answer, operation = api.handle("GET", "/repos/acme/app", {}, {"authorization": "token t"}, b"")
+
+    assert (answer.status, operation) == (200, "repos/get")
+    problems = {(v.location, v.message) for v in api.violations}
+    assert ("id", "'1' is not of type 'integer'") in problems
+    assert ("", "'full_name' is a required property") in problems
 
 
 def _failing_examples(book: SchemaBook) -> list[tuple[str, str]]:

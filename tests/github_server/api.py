@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.github_server.call import Call
 from tests.github_server.faults import Faults
-from tests.github_server.messages import ApiError, Reply, Request
+from tests.github_server.messages import Answer, ApiError, Reply, Request
 from tests.github_server.ratelimit import Bucket, PrimaryLimitExceeded, RateLimits, headers
 from tests.github_server.router import Route, Router
 from tests.github_server.routes import ROUTES
@@ -30,14 +30,6 @@ PRIMARY_MESSAGE = (
     "API rate limit exceeded for user ID {user_id}. If you reach out to GitHub Support for "
     "help, please include the request ID {request_id} and timestamp {timestamp}."
 )
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    operation: str | None = None
 
 
 def bearer_token(header: str) -> str | None:
@@ -69,7 +61,8 @@ class RestApi:
 
     def handle(
         self, method: str, api_path: str, query: dict[str, str], hdrs: dict[str, str], body: bytes
-    ) -> ApiResponse:
+    ) -> tuple[Answer, str | None]:
+        """The answer to one API request, and the operation id of the route that took it."""
         request_id = uuid.uuid4().hex[:20].upper()
         delay = self.faults.delay()
         if delay:
@@ -77,31 +70,31 @@ class RestApi:
         matched = self.router.match(method, api_path)
         route = matched[0] if matched else None
         token = self._token(hdrs)
-        request = Request(
-            method,
-            api_path,
-            query,
-            body,
-            hdrs,
-            token.login if token else None,
-            bool(token and token.installation),
-        )
+        login = token.login if token else None
+        installation = bool(token and token.installation)
+        request = Request(method, api_path, query, body, hdrs, login, installation)
         resource = route.resource if route else "core"
         try:
-            if token is None and not (route and route.app_auth):
-                missing = "authorization" not in hdrs
-                raise ApiError(401, "Requires authentication" if missing else "Bad credentials")
-            if route is None:
-                raise ApiError(404, "Not Found")
-            injected = self.faults.injected(method, api_path, request_id)
-            if injected is not None:
-                raise injected
+            self._admit(route, request, request_id)
+            assert matched is not None
             bucket = self._charge(request, resource, request_id)
-            reply = self._run(route, matched[1], request)
+            reply = self._run(matched[0], matched[1], request)
         except ApiError as error:
             bucket = self.limits.peek(request.login, resource or "core")
             reply = Reply(error.status, error.body(), error.headers)
-        return self._respond(route, reply, bucket, resource or "core", request_id)
+        answer = self._respond(route, reply, bucket, resource or "core", request_id)
+        return answer, route.operation if route else None
+
+    def _admit(self, route: Route | None, request: Request, request_id: str) -> None:
+        """401 without a valid token, 404 for no route, then any armed fault."""
+        if request.login is None and not (route and route.app_auth):
+            missing = "authorization" not in request.headers
+            raise ApiError(401, "Requires authentication" if missing else "Bad credentials")
+        if route is None:
+            raise ApiError(404, "Not Found")
+        injected = self.faults.injected(request.method, request.api_path, request_id)
+        if injected is not None:
+            raise injected
 
     def _token(self, hdrs: dict[str, str]) -> Token | None:
         value = bearer_token(hdrs.get("authorization", ""))
@@ -137,7 +130,7 @@ class RestApi:
 
     def _respond(
         self, route: Route | None, reply: Reply, bucket: Bucket, resource: str, request_id: str
-    ) -> ApiResponse:
+    ) -> Answer:
         out = {
             **headers(bucket, resource),
             "x-github-request-id": request_id,
@@ -150,7 +143,7 @@ class RestApi:
             payload = json.dumps(reply.body).encode()
             out["Content-Type"] = "application/json; charset=utf-8"
             self._check(route, reply.status, reply.body)
-        return ApiResponse(reply.status, out, payload, route.operation if route else None)
+        return Answer(reply.status, out, payload)
 
     def _check(self, route: Route | None, status: int, body: Any) -> None:
         if route is None:

@@ -65,8 +65,7 @@ class Call:
             raise ApiError(422, "Invalid request.\n\n" + "\n".join(problems))
         return data
 
-    def page(self, items: Sequence[Any], api_path: str | None = None) -> Reply:
-        """One page of ``items`` with its ``Link`` header (``api_path`` defaults to this one)."""
-        path = api_path if api_path is not None else self.request.api_path
-        chunk, headers = paginate(items, self.query, self.urls.api + path)
+    def page(self, items: Sequence[Any]) -> Reply:
+        """One page of ``items`` with the ``Link`` header to the others."""
+        chunk, headers = paginate(items, self.query, self.urls.api + self.request.api_path)
         return Reply(200, chunk, headers)

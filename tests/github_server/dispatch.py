@@ -9,19 +9,11 @@ from dataclasses import dataclass
 from tests.github_server.api import RestApi
 from tests.github_server.faults import Faults
 from tests.github_server.githttp import GitHttp
+from tests.github_server.messages import DOCS, Answer
 from tests.github_server.records import RequestLog, RequestRecord, redact
 from tests.github_server.urls import API_PREFIX, GRAPHQL_PATH
 
-NOT_FOUND = json.dumps(
-    {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
-)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    headers: dict[str, str]
-    body: bytes
+NOT_FOUND = json.dumps({"message": "Not Found", "documentation_url": DOCS}).encode()
 
 
 @dataclass
@@ -31,36 +23,25 @@ class Dispatcher:
     faults: Faults
     log: RequestLog
 
-    def dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Outcome:
+    def dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         path, _, query_string = target.partition("?")
         self.faults.tick()
         query = dict(urllib.parse.parse_qsl(query_string, keep_blank_values=True))
         kind, operation = "api", None
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             api_path = path[len(API_PREFIX) :] or "/"
-            answer = self.api.handle(method, api_path, query, headers, body)
-            outcome, operation = (
-                Outcome(answer.status, answer.headers, answer.body),
-                answer.operation,
-            )
+            answer, operation = self.api.handle(method, api_path, query, headers, body)
         elif path == GRAPHQL_PATH:
             kind = "graphql"
-            answer = self.api.handle(method, "/graphql", query, headers, body)
-            outcome, operation = (
-                Outcome(answer.status, answer.headers, answer.body),
-                answer.operation,
-            )
+            answer, operation = self.api.handle(method, "/graphql", query, headers, body)
         else:
             kind = "git"
             found = self.git.handle(method, path, query_string, headers, body)
-            if found is None:
-                outcome = Outcome(404, {"Content-Type": "application/json"}, NOT_FOUND.encode())
-            else:
-                outcome = Outcome(found.status, found.headers, found.body)
+            answer = found or Answer(404, {"Content-Type": "application/json"}, NOT_FOUND)
         record = RequestRecord(
             method=method,
             path=path,
-            status=outcome.status,
+            status=answer.status,
             headers_sent_redacted=redact(headers),
             body_len=len(body),
             kind=kind,
@@ -69,4 +50,4 @@ class Dispatcher:
             body=b"" if kind == "git" else body,
         )
         self.log.add(record)
-        return outcome
+        return answer

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tests.github_server.messages import ApiError
 from tests.github_server.ratelimit import RateLimits
@@ -47,18 +47,23 @@ class _Slow:
     remaining: int
 
 
-@dataclass
 class Faults:
     """The armed faults of one server; thread-safe."""
 
-    limits: RateLimits
-    revoke: Callable[[str | None], None]
-    delete: Callable[[str, str], None]
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _bursts: list[_Burst] = field(default_factory=list)
-    _countdowns: list[_Countdown] = field(default_factory=list)
-    _slow: list[_Slow] = field(default_factory=list)
-    _push_rejections: dict[tuple[str, str], int] = field(default_factory=dict)
+    def __init__(
+        self,
+        limits: RateLimits,
+        revoke: Callable[[str | None], None],
+        delete: Callable[[str, str], None],
+    ) -> None:
+        self._limits = limits
+        self._revoke = revoke
+        self._delete = delete
+        self._lock = threading.Lock()
+        self._bursts: list[_Burst] = []
+        self._countdowns: list[_Countdown] = []
+        self._slow: list[_Slow] = []
+        self._push_rejections: dict[tuple[str, str], int] = {}
 
     # --- what a test calls -------------------------------------------------------------
 
@@ -92,7 +97,7 @@ class Faults:
 
     def exhaust_primary(self, reset_in_seconds: float = 2) -> None:
         """The primary budget reads remaining 0; requests get 403 until the reset."""
-        self.limits.exhaust(reset_in_seconds)
+        self._limits.exhaust(reset_in_seconds)
 
     def slow(self, seconds: float, count: int) -> None:
         """The next ``count`` API requests wait ``seconds`` before they are answered."""
@@ -107,11 +112,11 @@ class Faults:
 
     def revoke_token(self, after_requests: int, token: str | None = None) -> None:
         """After ``after_requests`` more requests the token (default: ``server.token``) is bad."""
-        self._countdown(after_requests, lambda: self.revoke(token))
+        self._countdown(after_requests, lambda: self._revoke(token))
 
     def delete_repo(self, owner: str, name: str, after_requests: int) -> None:
         """After ``after_requests`` more requests the repository is gone (404)."""
-        self._countdown(after_requests, lambda: self.delete(owner, name))
+        self._countdown(after_requests, lambda: self._delete(owner, name))
 
     def clear(self) -> None:
         with self._lock:

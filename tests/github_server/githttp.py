@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tests.github_server.api import bearer_token
 from tests.github_server.gitstore import ISOLATED
+from tests.github_server.messages import Answer
 from tests.github_server.state import Repository, State
 
 PRE_RECEIVE = """#!/bin/sh
@@ -65,17 +66,8 @@ class RefUpdate:
     ref: str
 
 
-@dataclass
-class GitResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def _plain(status: int, text: str, extra: dict[str, str] | None = None) -> GitResponse:
-    return GitResponse(
-        status, {"Content-Type": "text/plain", **(extra or {})}, text.encode() + b"\n"
-    )
+def _plain(status: int, text: str, extra: dict[str, str] | None = None) -> Answer:
+    return Answer(status, {"Content-Type": "text/plain", **(extra or {})}, text.encode() + b"\n")
 
 
 @dataclass
@@ -87,7 +79,7 @@ class GitHttp:
 
     def handle(
         self, method: str, path: str, query: str, hdrs: dict[str, str], body: bytes
-    ) -> GitResponse | None:
+    ) -> Answer | None:
         """The CGI's answer, or None when ``path`` is not a git URL."""
         found = GIT_PATH.match(path)
         if found is None:
@@ -154,7 +146,7 @@ class GitHttp:
             rules["FLEETMOD_REJECT_PUSH"] = REJECTED
         return rules
 
-    def _run(self, env: dict[str, str], body: bytes) -> GitResponse:
+    def _run(self, env: dict[str, str], body: bytes) -> Answer:
         done = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True)
         head, separator, payload = done.stdout.partition(b"\r\n\r\n")
         if not separator:
@@ -168,7 +160,7 @@ class GitHttp:
                 headers[name.strip()] = value.strip()
         if done.returncode != 0 and not done.stdout:
             return _plain(500, done.stderr.decode(errors="replace").strip())
-        return GitResponse(status, headers, payload)
+        return Answer(status, headers, payload)
 
     def _after_push(self, repo: Repository, log: Path) -> None:
         updates = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from tests.github_server.dispatch import Dispatcher
 
@@ -18,6 +20,11 @@ class HttpServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-exchange is normal; anything else is reported."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -46,14 +53,14 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         headers = {name.lower(): value for name, value in self.headers.items()}
         assert self.server.dispatcher is not None
-        outcome = self.server.dispatcher.dispatch(self.command, self.path, headers, body)
-        self.send_response(outcome.status)
-        for name, value in outcome.headers.items():
+        answer = self.server.dispatcher.dispatch(self.command, self.path, headers, body)
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(outcome.body)))
+        self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(outcome.body)
+            self.wfile.write(answer.body)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _dispatch
 

@@ -79,3 +79,12 @@ class Reply:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What goes back on the wire: REST, GraphQL and git answers alike."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes

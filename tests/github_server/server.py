@@ -81,6 +81,9 @@ class GitHubServer:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def __enter__(self) -> GitHubServer:
         return self.start()

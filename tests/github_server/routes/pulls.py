@@ -101,11 +101,9 @@ def get_pull(call: Call) -> Reply:
     return Reply(200, _render(call, repo, repo.pull(call.number())))
 
 
-def update_pull(call: Call) -> Reply:
-    repo = call.writable_repo()
-    issue = repo.pull(call.number())
+def _edit(repo: Repository, issue: Issue, data: dict[str, Any]) -> bool:
+    """Apply title, body, base and maintainer_can_modify; whether anything visible changed."""
     assert issue.pull is not None
-    data = call.body()
     changed = False
     if "title" in data and data["title"] != issue.title:
         if not data["title"]:
@@ -116,17 +114,24 @@ def update_pull(call: Call) -> Reply:
     if "base" in data and data["base"] != issue.pull.base_ref:
         if gitstore.branch_sha(repo.path, data["base"]) is None:
             raise invalid("PullRequest", "base")
-        issue.pull.base_ref = data["base"]
-        changed = True
+        issue.pull.base_ref, changed = data["base"], True
     if "maintainer_can_modify" in data:
         issue.pull.maintainer_can_modify = bool(data["maintainer_can_modify"])
+    return changed
+
+
+def update_pull(call: Call) -> Reply:
+    repo = call.writable_repo()
+    issue = repo.pull(call.number())
+    assert issue.pull is not None
+    data = call.body()
+    changed = _edit(repo, issue, data)
     if data.get("state") == "closed" and issue.state == "open":
         pulls.close(repo, issue, call.login)
     elif data.get("state") == "open" and issue.state == "closed":
         if issue.pull.merged_at:
-            raise custom(
-                "PullRequest", "state cannot be changed. The pull request has been merged."
-            )
+            message = "state cannot be changed. The pull request has been merged."
+            raise custom("PullRequest", message)
         pulls.reopen(repo, issue)
     elif changed:
         issue.touch()

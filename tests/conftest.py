@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.github_server import GitHubServer
+if TYPE_CHECKING:
+    from tests.github_server import GitHubServer
 
 
 @pytest.fixture
@@ -15,7 +17,10 @@ def github_server(tmp_path: Path) -> Iterator[GitHubServer]:
     """A running local GitHub (REST + git over HTTP) under ``tmp_path / "github"``.
 
     At teardown it fails the test if any response broke GitHub's schemas or a handler crashed.
+    (Imported here, not at the top, so that other test modules do not pay for it.)
     """
+    from tests.github_server import GitHubServer
+
     with GitHubServer(tmp_path / "github") as server:
         yield server
         assert not server.errors, "\n".join(server.errors)

@@ -12,11 +12,12 @@ import http.server
 import io
 import json
 import logging
+import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,12 @@ from github.Requester import RequestsResponse
 
 from bot import github_auth, ratelimit, redact
 from bot.codeowners import owners_for
-from bot.forges.base import ForgeError
+from bot.forges.base import Forge, ForgeError, PrRequest, PrState, Repo
+from bot.forges.github import CLOSE_MARKER, GitHubForge
+from bot.forges.local import LocalForge, local_repo
+from bot.policy import GitHubScope
+from tests.github_server import GitHubServer
+from tests.helpers import git, make_origin, push_branch
 
 # -- a scripted HTTP server -------------------------------------------------------------------
 
@@ -367,3 +373,290 @@ def test_codeowners_last_matching_line_wins(tmp_path: Path) -> None:
     }
     assert owners_for(tmp_path, ["app/x.py", "README.md", "b.py"]) == ["alice", "bob", "acme/core"]
     assert owners_for(tmp_path / "docs" / "nothing", ["a.py"]) == []
+
+
+# -- the forge on the GitHub API test server --------------------------------------------------
+
+BRANCH = "fleetmod/demo"
+
+
+def forge_for(server: GitHubServer, token: str | None = None) -> GitHubForge:
+    return GitHubForge(token or server.token, base_url=server.base_url, settings=fast())
+
+
+def api_writes(server: GitHubServer) -> list[tuple[str, str]]:
+    return [(r.method, r.path.removeprefix("/api/v3")) for r in server.write_requests()]
+
+
+@pytest.fixture
+def hub(github_server: GitHubServer) -> GitHubServer:
+    github_server.add_org("acme")
+    github_server.add_user("alice")
+    github_server.add_user("carol")
+    github_server.add_team("acme", "reviewers")
+    github_server.create_repo("acme", "app", {"a.py": "x = 1\n"})
+    return github_server
+
+
+def app_repo(forge: GitHubForge) -> Repo:
+    (repo,) = forge.repositories(GitHubScope(repositories=["acme/app"]))
+    return repo
+
+
+@dataclass
+class Case:
+    """One forge and one repository, with what people do there by hand."""
+
+    forge: Forge
+    repo: Repo
+    push: Callable[[str, dict[str, str | None]], str]
+    close_as_person: Callable[[int], None]
+    merge_as_person: Callable[[int], None]
+
+
+@pytest.fixture(params=["local", "github"])
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> Case:
+    if request.param == "local":
+        origin = make_origin(tmp_path / "app.git", {"a.py": "x = 1\n"})
+        local = LocalForge(tmp_path / "state")
+        repo = local_repo(origin)
+        return Case(
+            local,
+            repo,
+            lambda branch, files: push_branch(origin, branch, files),
+            lambda number: local.close_pr(repo, number, "", closed_by="carol") and None,
+            lambda number: local.merge(repo, number, merged_by="carol") and None,
+        )
+    server: GitHubServer = request.getfixturevalue("hub")
+    forge = forge_for(server)
+    return Case(
+        forge,
+        app_repo(forge),
+        lambda branch, files: server.push_commit("acme", "app", branch, files),
+        lambda number: server.close_pr("acme", "app", number, by="carol"),
+        lambda number: server.merge_pr("acme", "app", number, by="carol") and None,
+    )
+
+
+def test_both_forges_answer_the_protocol_alike(case: Case) -> None:
+    forge, repo = case.forge, case.repo
+    assert forge.find_pr(repo, BRANCH) is None
+    head = case.push(BRANCH, {"a.py": "x = 2\n"})
+    request = PrRequest(BRANCH, "main", "Title", "Body", labels=["fleetmod"], reviewers=["alice"])
+
+    pr = forge.create_pr(repo, request)
+
+    facts = (pr.number, pr.state, pr.head_branch, pr.base_branch, pr.head_sha, pr.draft)
+    assert facts == (1, PrState.OPEN, BRANCH, "main", head, False)
+    assert (pr.labels, pr.reviewers, pr.closed_by) == (("fleetmod",), ("alice",), None)
+    found = forge.find_pr(repo, BRANCH)
+    assert found is not None and (found.number, found.title, found.body) == (1, "Title", "Body")
+    assert (found.labels, found.reviewers) == (("fleetmod",), ("alice",))
+    with pytest.raises(ForgeError, match="already open"):
+        forge.create_pr(repo, replace(request, title="Another"))
+    moved = case.push(BRANCH, {"b.py": "y = 1\n"})
+    assert forge.find_pr(repo, BRANCH).head_sha == moved  # type: ignore[union-attr]
+
+    updated = forge.update_pr(repo, 1, title="New title", draft=True)
+    assert (updated.title, updated.body, updated.draft) == ("New title", "Body", True)
+    status = forge.status(repo, 1)
+    assert (status.pr.number, status.mergeable, dict(status.checks)) == (1, True, {})
+
+    closed = forge.close_pr(repo, 1, "No longer needed.")
+    assert (closed.state, closed.closed_by) == (PrState.CLOSED, "fleetmod")
+    assert forge.find_pr(repo, BRANCH).closed_by == "fleetmod"  # type: ignore[union-attr]
+    assert forge.close_pr(repo, 1, "again").state is PrState.CLOSED
+
+    assert forge.create_pr(repo, request).number == 2
+    case.close_as_person(2)
+    by_person = forge.find_pr(repo, BRANCH)
+    assert by_person is not None and by_person.number == 2
+    assert by_person.state is PrState.CLOSED and by_person.closed_by != "fleetmod"
+
+    assert forge.create_pr(repo, request).number == 3
+    case.merge_as_person(3)
+    merged = forge.find_pr(repo, BRANCH)
+    assert merged is not None and merged.state is PrState.MERGED and merged.merged_at
+    with pytest.raises(ForgeError, match="merged"):
+        forge.close_pr(repo, 3, "too late")
+
+
+def test_a_new_pr_costs_three_writes_and_an_update_only_what_changed(hub: GitHubServer) -> None:
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    hub.push_commit("acme", "app", BRANCH, {"a.py": "x = 2\n"})
+    hub.clear_requests()
+    reviewers = ["@acme/reviewers", "alice", "dev@example.com", hub.login]
+
+    pr = forge.create_pr(repo, PrRequest(BRANCH, "main", "T", "B", True, ["fleetmod"], reviewers))
+
+    assert api_writes(hub) == [
+        ("POST", "/repos/acme/app/pulls"),
+        ("POST", "/repos/acme/app/issues/1/labels"),
+        ("POST", "/repos/acme/app/pulls/1/requested_reviewers"),
+    ]
+    assert pr.draft and pr.reviewers == ("alice", "acme/reviewers")
+    (facts,) = hub.pulls("acme", "app")
+    assert (facts["requested_reviewers"], facts["requested_teams"]) == (["alice"], ["reviewers"])
+    hub.clear_requests()
+    forge.update_pr(repo, 1, body="B2")
+    assert api_writes(hub) == [("PATCH", "/repos/acme/app/pulls/1")]
+    hub.clear_requests()
+    assert forge.update_pr(repo, 1).body == "B2"
+    assert api_writes(hub) == []
+    forge.update_pr(repo, 1, draft=False)
+    assert hub.pulls("acme", "app")[0]["draft"] is False
+
+
+def test_a_create_whose_answer_was_lost_is_not_opened_twice(hub: GitHubServer) -> None:
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    hub.push_commit("acme", "app", BRANCH, {"a.py": "x = 2\n"})
+    forge.create_pr(repo, PrRequest(BRANCH, "main", "T", "B"))  # the answer we "lost"
+
+    again = forge.create_pr(repo, PrRequest(BRANCH, "main", "T", "B", labels=["fleetmod"]))
+
+    assert again.number == 1 and again.labels == ("fleetmod",)
+    (facts,) = hub.pulls("acme", "app")
+    assert facts["labels"] == ["fleetmod"]
+
+
+def test_closing_says_why_and_marks_the_comment(hub: GitHubServer) -> None:
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    hub.push_commit("acme", "app", BRANCH, {"a.py": "x = 2\n"})
+    forge.create_pr(repo, PrRequest(BRANCH, "main", "T", "B"))
+    forge.comment(repo, 1, "A note.")
+    forge.close_pr(repo, 1, "")
+
+    comments = [c["body"] for c in hub.comments("acme", "app", 1)]
+    assert comments[0] == "A note."
+    assert (
+        comments[1].startswith("fleetmod closed this pull request.") and CLOSE_MARKER in comments[1]
+    )
+    hub.clear_requests()
+    forge.close_pr(repo, 1, "Again.")
+    assert api_writes(hub) == []
+
+
+def test_automerge_is_asked_of_github(hub: GitHubServer) -> None:
+    hub.create_repo("acme", "strict", {"a.py": "x = 1\n"}, allow_auto_merge=False)
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    hub.push_commit("acme", "app", BRANCH, {"a.py": "x = 2\n"})
+    forge.create_pr(repo, PrRequest(BRANCH, "main", "T", "B"))
+    forge.enable_automerge(repo, 1)
+    assert hub.pulls("acme", "app")[0]["auto_merge"]
+    (strict,) = forge.repositories(GitHubScope(repositories=["acme/strict"]))
+    hub.push_commit("acme", "strict", BRANCH, {"a.py": "x = 2\n"})
+    forge.create_pr(strict, PrRequest(BRANCH, "main", "T", "B"))
+    with pytest.raises(ForgeError, match="acme/strict: enable auto-merge on #1"):
+        forge.enable_automerge(strict, 1)
+
+
+def test_repository_selection(hub: GitHubServer) -> None:
+    hub.create_repo("acme", "lib", {"a.py": ""}, topics=["python", "library"])
+    hub.create_repo("acme", "web", {"a.py": ""}, topics=["python"])
+    hub.create_repo("acme", "old", {"a.py": ""}, topics=["python"], archived=True)
+    hub.create_repo("acme", "copy", {"a.py": ""}, topics=["python"], fork=True)
+    hub.create_repo("acme", "off", {"a.py": ""}, topics=["python"], disabled=True)
+    hub.create_repo("carol", "dots", {"a.py": ""}, topics=["python"])
+    forge = forge_for(hub)
+
+    def names(**scope: object) -> list[str]:
+        return [r.full_name for r in forge.repositories(GitHubScope(**scope))]  # type: ignore[arg-type]
+
+    assert names(org="acme") == ["acme/app", "acme/lib", "acme/web"]
+    assert names(org="acme", topics=["python"]) == ["acme/lib", "acme/web"]
+    assert names(org="acme", topics=["python", "library"]) == ["acme/lib"]
+    assert names(org="acme", include_archived=True, include_forks=True) == [
+        "acme/app",
+        "acme/copy",
+        "acme/lib",
+        "acme/old",
+        "acme/web",
+    ]
+    assert names(user="carol") == ["carol/dots"]
+    assert names(query="topic:python org:acme") == ["acme/lib", "acme/web"]
+    assert names(org="acme", repositories=["carol/dots", "acme/off"]) == [
+        "acme/app",
+        "acme/lib",
+        "acme/web",
+        "carol/dots",
+    ]
+    (lib,) = forge.repositories(GitHubScope(repositories=["acme/lib"]))
+    assert (lib.clone_url, lib.default_branch) == (hub.git_url("acme", "lib"), "main")
+    with pytest.raises(ForgeError, match="acme/nope: read the repository: GitHub answered 404"):
+        forge.repositories(GitHubScope(repositories=["acme/nope"]))
+
+
+def test_read_file_through_the_contents_api(hub: GitHubServer) -> None:
+    hub.push_commit("acme", "app", "main", {".github/fleetmod.yml": "opt_out: true\n"})
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    assert forge.read_file(repo, ".github/fleetmod.yml") == "opt_out: true\n"
+    assert forge.read_file(repo, "missing.yml") is None
+
+
+def test_git_gets_the_token_from_its_environment_only(hub: GitHubServer, tmp_path: Path) -> None:
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    env = {**os.environ, **forge.git_env(repo)}
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", repo.clone_url, str(clone)], env=env, check=True)
+    git(clone, "checkout", "-q", "-b", BRANCH)
+    (clone / "b.py").write_text("y = 1\n")
+    git(clone, "add", "b.py")
+    git(clone, "-c", "user.name=Bot", "-c", "user.email=bot@example.com", "commit", "-qm", "b")
+    subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", BRANCH], env=env, check=True)
+    assert hub.branch_sha("acme", "app", BRANCH) == git(clone, "rev-parse", "HEAD")
+    config = (clone / ".git" / "config").read_text()
+    assert hub.token not in config and "extraHeader" not in config
+    bad = {**os.environ, **github_auth.git_env(repo.clone_url, "not-a-valid-token")}
+    refused = subprocess.run(
+        ["git", "ls-remote", repo.clone_url], env=bad, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+
+
+def test_failures_are_one_safe_line(hub: GitHubServer) -> None:
+    forge = forge_for(hub)
+    repo = app_repo(forge)
+    hub.faults.revoke_token(after_requests=0)
+    with pytest.raises(ForgeError) as caught:
+        forge.find_pr(repo, BRANCH)
+    message = str(caught.value)
+    assert message.startswith(
+        "acme/app: find the pull request from fleetmod/demo: GitHub answered 401"
+    )
+    assert "\n" not in message and hub.token not in message
+
+
+def test_every_request_goes_through_the_process_governor(hub: GitHubServer) -> None:
+    forge = forge_for(hub)
+    before = ratelimit.governor().stats.requests
+    hub.clear_requests()
+    repo = app_repo(forge)
+    forge.find_pr(repo, BRANCH)
+    forge.read_file(repo, "a.py")
+    api = [r for r in hub.requests if r.kind != "git"]
+    assert ratelimit.governor().stats.requests - before == len(api) == 3
+
+
+def test_a_github_app_installation_opens_prs_and_clones(hub: GitHubServer, tmp_path: Path) -> None:
+    key = hub.add_app(4242, 77, slug="fleetmod-app")
+    forge = GitHubForge(
+        base_url=hub.base_url, app_id=4242, private_key=key, installation_id=77, settings=fast()
+    )
+    repo = app_repo(forge)
+    env = {**os.environ, **forge.git_env(repo)}
+    subprocess.run(["git", "clone", "-q", repo.clone_url, str(tmp_path / "c")], env=env, check=True)
+    hub.push_commit("acme", "app", BRANCH, {"a.py": "x = 2\n"})
+    forge.create_pr(repo, PrRequest(BRANCH, "main", "T", "B"))
+    assert hub.pulls("acme", "app")[0]["user"] == "fleetmod-app[bot]"
+    forge.close_pr(repo, 1, "Done.")
+    assert forge.find_pr(repo, BRANCH).closed_by == "fleetmod"  # type: ignore[union-attr]
+    body_line = key.strip().splitlines()[1]
+    assert redact.redact(body_line) == "***"
+    installation_token = env["GIT_CONFIG_VALUE_0"]
+    assert redact.redact(installation_token) == "Authorization: Basic ***"

@@ -266,13 +266,19 @@ class GitHubForge:
     def _opened_before(
         self, repo: Repo, request: PrRequest, exc: GithubException
     ) -> PullRequest | None:
-        """The open pull request a duplicate refusal (422) is about: an earlier attempt
-        whose answer was lost opened it. Its labels and reviewers are completed."""
+        """The open pull request a duplicate refusal (422) is about, when it is this very
+        request (an attempt whose answer was lost opened it): its labels and reviewers are
+        completed. Another pull request open from the branch is an error, as on every forge."""
         if exc.status != 422 or "already exists" not in _message(exc):
             return None
         existing = self.find_pr(repo, request.head_branch)
         if existing is None or existing.state is not PrState.OPEN:
             return None
+        if (existing.title, existing.body) != (redact(request.title), redact(request.body)):
+            raise ForgeError(
+                f"{repo.full_name}: pull request #{existing.number} is already open"
+                f" from {request.head_branch}"
+            )
         return self._label_and_request_reviews(repo, existing, request, author="")
 
     def _label_and_request_reviews(

@@ -322,7 +322,12 @@ class RepoJob:
         pushed = not self._branch_current(ws, remote)
         if pushed:
             self.step("push")
-            ws.push(self.policy.branch, remote)
+            try:
+                ws.push(self.policy.branch, remote)
+            except WorkspaceError:
+                if pr is None:  # no PR will be opened: the reserved one goes back
+                    self.ctx.budget.give_back()
+                raise
         self.result.head_sha = ws.git_repo.head.commit.hexsha if pushed else remote or ""
         if pr is None:
             self._open(proposal, draft, ws)

@@ -217,7 +217,8 @@ class Governor:
 
     def _rate_limit_pause(self, response: Response, attempt: int) -> float | None:
         """Seconds every thread must wait when ``response`` is a rate limit, else None."""
-        if response.status not in (403, 429) or not _is_rate_limit(response):
+        limited = response.status == 429 or (response.status == 403 and _is_rate_limit(response))
+        if not limited:
             return None
         headers = response.headers
         retry_after = _seconds(headers.get("retry-after"))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.forges.base import Forge, Repo
+from bot.forges.base import Forge, ForgeError, Repo
 from bot.forges.local import LocalForge, local_repo
 from bot.policy import Policy, Waiver
 
@@ -137,7 +137,7 @@ def honour_opt_outs(policy: Policy, forge: GitHubForge, repos: Sequence[Repo]) -
     """Read each repository's OPT_OUT_FILE (through the forge, no clone) and apply it."""
     workers = max(1, min(policy.limits.concurrency, len(repos)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        texts = list(pool.map(lambda repo: forge.read_file(repo, OPT_OUT_FILE), repos))
+        texts = list(pool.map(lambda repo: _opt_out_text(forge, repo), repos))
     kept: list[Repo] = []
     skipped: dict[str, str] = {}
     waivers: list[Waiver] = []
@@ -156,8 +156,18 @@ def honour_opt_outs(policy: Policy, forge: GitHubForge, repos: Sequence[Repo]) -
     return Fleet(amended, forge, kept, skipped)
 
 
-def _declined(text: str | None) -> bool | list[str] | str:
-    """What a repository declines: everything (True), names, or why its file is unusable."""
+def _opt_out_text(forge: GitHubForge, repo: Repo) -> str | ForgeError | None:
+    """The repository's OPT_OUT_FILE; a failure to read it skips that repository only."""
+    try:
+        return forge.read_file(repo, OPT_OUT_FILE)
+    except ForgeError as exc:
+        return exc
+
+
+def _declined(text: str | ForgeError | None) -> bool | list[str] | str:
+    """What a repository declines: everything (True), names, or why it is left alone."""
+    if isinstance(text, ForgeError):
+        return f"{OPT_OUT_FILE} could not be read ({text}); left for the next run"
     if text is None:
         return []
     try:

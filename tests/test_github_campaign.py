@@ -403,3 +403,23 @@ def test_a_canary_token_never_appears_in_output_files_git_config_or_checks(
             leaks.append(str(path.relative_to(tmp_path)))
     assert leaks == []
     assert (tmp_path / "git-curl.log").stat().st_size > 0  # git did authenticate, and hid it
+
+
+def test_an_unreadable_or_invalid_opt_out_file_skips_only_that_repository(
+    org: GitHubServer, tmp_path: Path
+) -> None:
+    org.push_commit("acme", "gamma", "trunk", {".github/fleetmod.yml": "opt_out: maybe\n"})
+    org.faults.server_errors(20, status=500, path_prefix="/repos/acme/beta/contents")
+
+    found = select(tmp_path)
+
+    assert set(found.skipped) == {"acme/optout", "acme/beta", "acme/gamma"}
+    assert "could not be read" in found.skipped["acme/beta"]
+    assert "GitHub answered 500" in found.skipped["acme/beta"]
+    assert "must be true, false or a list" in found.skipped["acme/gamma"]
+    result = run_campaign(
+        found.policy, found.forge, found.repos, tmp_path / "state", CampaignOptions("run")
+    )
+    assert outcomes(result)["acme/alpha"] is Outcome.PR_OPENED
+    org.faults.clear()
+    assert outcomes(run(tmp_path))["acme/beta"] is Outcome.PR_OPENED

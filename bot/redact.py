@@ -79,7 +79,10 @@ class RedactingStream:
 def _redacting_factory(original: Callable[..., logging.LogRecord]) -> Callable[..., Any]:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = original(*args, **kwargs)
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: keep its parts, redacted
+            message = f"{record.msg} {record.args!r}"
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -137,6 +138,20 @@ def test_log_records_are_redacted_once_installed(caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.INFO):
         logging.getLogger("fleetmod.test").info("header %s sent", "Bearer log-secret-9876")
     assert caplog.messages == ["header Bearer *** sent"]
+
+
+def test_a_crash_and_a_malformed_log_call_are_redacted_too() -> None:
+    program = (
+        "import logging, bot.cli.console\n"
+        "from bot import redact\n"
+        "redact.register('crash-secret-77')\n"
+        "logging.getLogger('x').warning('bad %s %s', 'crash-secret-77')\n"
+        "raise RuntimeError('failed with crash-secret-77')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "crash-secret-77" not in done.stderr + done.stdout
+    assert "bad %s %s ('***',)" in done.stderr and "RuntimeError: failed with ***" in done.stderr
 
 
 def test_environment_secrets_are_registered(monkeypatch: pytest.MonkeyPatch) -> None:

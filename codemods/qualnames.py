@@ -533,16 +533,15 @@ def index_module(
         return None
     index = Index(old, imports, list(groups.values()))
     roots = {g.local for g in index.groups if wanted(g)}
-    if roots or stars:
-        _collect(module, index, roots)
-        index.hidden = [
-            (star, hidden)
-            for star in stars
-            if not is_under(star.module, old)
-            and (hidden := root_of(old[len(star.module) + 1 :])) in index.read
-            and not index.bindings_of(hidden)
-            and hidden not in index.bound
-        ]
+    _collect(module, index, roots)
+    index.hidden = [
+        (star, hidden)
+        for star in stars
+        if not is_under(star.module, old)
+        and (hidden := root_of(old[len(star.module) + 1 :])) in index.read
+        and not index.bindings_of(hidden)
+        and hidden not in index.bound
+    ]
     return index
 
 

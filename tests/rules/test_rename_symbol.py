@@ -396,3 +396,10 @@ def test_libcst_touches_files_that_never_use_the_name_we_do_not() -> None:
     options = {"old": "collections.OrderedDict", "new": "builtins.dict"}
     assert rename(code, options) == code
     assert _libcst_rename(code, options["old"], options["new"]) != code  # the measured bug
+
+
+def test_strings_are_reported_where_only_imports_change() -> None:
+    code = 'from pkg.mod.sub import x\n\nmock.patch("pkg.mod.sub.x")\n'
+    result = apply_codemod("rename-symbol", code, {"old": "pkg.mod", "new": "pkg2.mod"})
+    assert output_of(result).startswith("from pkg2.mod.sub import x\n")
+    assert [(f.line, f.column) for f in result.findings] == [(3, 12)]

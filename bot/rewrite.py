@@ -27,6 +27,15 @@ from codemods.target import parse_version
 GENERATED_EXCLUDES = ("*_pb2.py", "*_pb2_grpc.py", "**/migrations/*.py")
 
 
+class WriteRefused(OSError):
+    """A rewritten file could not be written (disk full, read-only ...): the work tree holds
+    part of the change, so none of it may be committed."""
+
+    def __init__(self, reason: str, count: int) -> None:
+        more = f" (and {count - 1} more files)" if count > 1 else ""
+        super().__init__(f"{reason}{more}; the change is dropped, nothing was committed")
+
+
 @dataclass
 class ChangeSet:
     """What the steps did to the work tree, file by file, and what needs a human."""
@@ -108,7 +117,8 @@ def _apply_codemods(
         codemods = [configured[i][1] for i in active]
         run = engine.run(files, engine.EngineConfig(codemods, target=target, jobs=1, cache=cache))
         refused = engine.write(run.results, lambda rel: root / rel)
-        changes.failed.extend(r.reason for r in refused)
+        if refused:
+            raise WriteRefused(refused[0].reason, len(refused))
         _record(run.results, changes, levels)
 
 

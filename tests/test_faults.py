@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -328,3 +329,98 @@ def test_a_clone_over_the_network_downloads_only_the_blobs_it_checks_out(
         assert (workspace.path / "app.py").read_text() == NEEDS_FIX
     blobs = [line for line in local.splitlines() if " blob " in line]
     assert len(blobs) == 2  # app.py and the newest data.bin, not the 7 older versions
+
+
+# local: writes refused, disk full, checks
+
+
+def _no_file_half_written(workspace: Path, expected: dict[str, tuple[str, ...]]) -> None:
+    """Every file is whole: one of the texts it may have, and no temporary file is left."""
+    for rel, allowed in expected.items():
+        assert (workspace / rel).read_text() in allowed, rel
+    assert not list(workspace.rglob("*.fleetmod"))
+
+
+TWO_FILES = {"app/config.py": NEEDS_FIX, "lib/loader.py": NEEDS_FIX}
+
+
+def test_a_write_refused_mid_rewrite_drops_the_whole_change(tmp_path: Path) -> None:
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    if subprocess.run(["chattr", "+i", probe], capture_output=True).returncode:
+        pytest.skip("chattr +i is refused here (not root, or the filesystem has no flags)")
+    subprocess.run(["chattr", "-i", probe], check=True)
+    origin = bare(tmp_path, "alpha", TWO_FILES)
+    write_policy(tmp_path)
+    before = refs(origin)
+    workspace = WorkspaceCache(tmp_path / "state").path_for(local_repo(origin))
+    frozen = workspace / "lib"
+    try:
+        freeze = at_step("alpha", "rewrite", lambda: subprocess.run(["chattr", "+i", frozen]))
+        alpha = by_repo(campaign(tmp_path, freeze))["alpha"]
+        _no_file_half_written(workspace, {rel: (NEEDS_FIX, FIXED) for rel in TWO_FILES})
+    finally:
+        subprocess.run(["chattr", "-i", frozen], check=False)
+    assert alpha.outcome is Outcome.ERROR
+    assert_one_line(alpha.reason)
+    assert "lib/loader.py: not written" in alpha.reason
+    assert refs(origin) == before and prs(tmp_path) == {}
+    again = by_repo(campaign(tmp_path))["alpha"]
+    assert again.outcome is Outcome.PR_OPENED
+    assert git(origin, "diff", "--name-only", "main", BRANCH).splitlines() == sorted(TWO_FILES)
+
+
+FILL_THE_DISK = """
+import os, shutil, subprocess, sys
+from pathlib import Path
+from bot.campaign import CampaignOptions, run_campaign
+from bot.forges.local import LocalForge
+from bot.policy import load_policy
+from bot.sources import local_repos, select
+
+root = Path(sys.argv[1])
+state = root / "state"
+workspaces = state / "workspaces"
+workspaces.mkdir(parents=True)
+mount = ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(workspaces)]
+subprocess.run(mount, check=True)
+
+def fill(repo, step):
+    # Something else fills the disk while the bot rewrites: 64 KiB stay free, room
+    # enough for git's own writes but not for the padded module.
+    if step == "rewrite":
+        vfs = os.statvfs(workspaces)
+        (workspaces / "filler").write_bytes(bytes(vfs.f_bavail * vfs.f_frsize - 65536))
+
+policy = load_policy(root / "policy.yaml")
+repos = select(policy, local_repos(policy, root))
+run_campaign(policy, LocalForge(state), repos, state, CampaignOptions("run"), fill)
+shutil.copytree(workspaces, root / "after", symlinks=True, ignore=shutil.ignore_patterns("filler"))
+"""
+PRIVATE_MOUNTS = ["unshare", "--map-root-user", "--mount", "--propagation", "private"]
+
+
+def test_a_disk_that_fills_mid_rewrite_drops_the_whole_change(tmp_path: Path) -> None:
+    if subprocess.run([*PRIVATE_MOUNTS, "true"], capture_output=True).returncode:
+        pytest.skip("no private mount namespace here (unshare refused)")
+    padded = NEEDS_FIX + "".join(f"# padding line {i:05} {'x' * 80}\n" for i in range(1500))
+    files = {"app/config.py": NEEDS_FIX, "lib/loader.py": padded}
+    origin = bare(tmp_path, "alpha", files)
+    write_policy(tmp_path)
+    before = refs(origin)
+    driver = [*PRIVATE_MOUNTS, sys.executable, "-c", FILL_THE_DISK, str(tmp_path)]
+    done = subprocess.run(driver, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    alpha = Ledger.of(tmp_path / "state").latest("safe-yaml")["alpha"]
+    assert alpha.outcome is Outcome.ERROR
+    assert_one_line(alpha.reason)
+    assert alpha.reason.startswith("lib/loader.py: not written: No space left on device")
+    workspace = next(p for p in (tmp_path / "after").iterdir() if p.is_dir())
+    fixed = padded.replace("yaml.load(f)", "yaml.safe_load(f)")
+    _no_file_half_written(
+        workspace, {"app/config.py": (NEEDS_FIX, FIXED), "lib/loader.py": (padded, fixed)}
+    )
+    assert refs(origin) == before and prs(tmp_path) == {}
+    again = by_repo(campaign(tmp_path))["alpha"]  # the disk has room again
+    assert again.outcome is Outcome.PR_OPENED
+    assert git(origin, "show", f"{BRANCH}:lib/loader.py") + "\n" == fixed

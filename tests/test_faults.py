@@ -424,3 +424,46 @@ def test_a_disk_that_fills_mid_rewrite_drops_the_whole_change(tmp_path: Path) ->
     again = by_repo(campaign(tmp_path))["alpha"]  # the disk has room again
     assert again.outcome is Outcome.PR_OPENED
     assert git(origin, "show", f"{BRANCH}:lib/loader.py") + "\n" == fixed
+
+
+def _processes_running(marker: str) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:  # exited meanwhile
+            continue
+    return found
+
+
+def test_a_hanging_check_is_killed_with_its_whole_process_group(fleet: Path) -> None:
+    marker = "4711.0815"  # a sleep no other test starts
+    hang = f"grep -rq safe_load . || exit 0; sleep {marker} & sleep {marker}"
+    check = f"checks:\n  - name: hangs\n    run: '{hang}'\n    timeout: 1\n    on_failure: skip\n"
+    write_policy(fleet, checks=check)
+    before = fleet_refs(fleet)
+    started = time.monotonic()
+    result = by_repo(campaign(fleet))
+    assert time.monotonic() - started < 30
+    alpha = result["alpha"]
+    assert alpha.outcome is Outcome.CHECKS_FAILED and alpha.reason == "checks failed: hangs"
+    assert alpha.checks[0]["timed_out"] is True
+    assert _processes_running(f"sleep {marker}") == []
+    assert fleet_refs(fleet) == before and prs(fleet) == {}
+
+
+def test_a_check_printing_megabytes_is_capped_in_the_outcome_and_ledger(fleet: Path) -> None:
+    flood = "head -c 20000000 /dev/zero | tr '\\\\0' x; echo; echo END-OF-OUTPUT; exit 1"
+    check = f"grep -rq safe_load . || exit 0; {flood}"
+    checks = f'checks:\n  - name: floods\n    run: "{check}"\n    on_failure: open\n'
+    write_policy(fleet, checks=checks)
+    alpha = by_repo(campaign(fleet))["alpha"]
+    assert alpha.outcome is Outcome.PR_OPENED
+    tail = alpha.checks[0]["output_tail"]
+    assert tail.endswith("END-OF-OUTPUT\n") and len(tail) < 70_000
+    assert "earlier bytes of output omitted" in tail
+    ledger = Ledger.of(fleet / "state").path
+    assert sum(f.stat().st_size for f in ledger.parent.glob("ledger.sqlite3*")) < 1_000_000
+    pr = LocalForge(fleet / "state").find_pr(local_repo(fleet / "fleet" / "alpha.git"), BRANCH)
+    assert pr is not None and "END-OF-OUTPUT" in pr.body

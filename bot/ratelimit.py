@@ -6,8 +6,9 @@ GitHub's rules, as documented for the REST API:
   per resource: core, search, graphql); below a reserve the requests are spread evenly
   until the reset, and at zero they wait for it;
 - secondary limits: at most 80 content-creating requests (POST, PATCH, PUT, DELETE) a minute
-  and 500 an hour; a 403 or 429 that says "rate limit" is waited out (`retry-after`, else the
-  reset when nothing is left, else at least a minute, doubling), and every thread waits;
+  and 500 an hour, and (GitHub's advice, PyGithub's default) a second between two of them;
+  a 403 or 429 that says "rate limit" is waited out (`retry-after`, else the reset when
+  nothing is left, else at least a minute, doubling), and every thread waits;
 - 5xx answers and connection errors are retried with a doubling backoff.
 
 PyGithub paces per client object and its retry skips PATCH, so this lives below it: the
@@ -48,6 +49,7 @@ ENV = {
     "min_backoff": "FLEETMOD_GITHUB_MIN_BACKOFF",
     "error_backoff": "FLEETMOD_GITHUB_ERROR_BACKOFF",
     "max_wait": "FLEETMOD_GITHUB_MAX_WAIT",
+    "write_interval": "FLEETMOD_GITHUB_WRITE_INTERVAL",
 }
 
 
@@ -72,11 +74,13 @@ class Settings:
     attempts: int = 6  # tries of one request before its failure is returned
     max_wait: float = 900.0  # a longer wait is not waited: RateLimited
     write_limits: tuple[tuple[int, float], ...] = ((80, 60.0), (500, 3600.0))
+    write_interval: float = 1.0  # between two content-creating requests, process-wide
     reserve: float = 0.05  # below this share of a budget, requests are spread until the reset
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Defaults, with FLEETMOD_GITHUB_MIN_BACKOFF, _ERROR_BACKOFF and _MAX_WAIT (seconds)."""
+        """Defaults, with FLEETMOD_GITHUB_MIN_BACKOFF, _ERROR_BACKOFF, _MAX_WAIT and
+        _WRITE_INTERVAL (seconds) from the environment."""
         env = os.environ if environ is None else environ
         given: dict[str, float] = {}
         for name, variable in ENV.items():
@@ -169,7 +173,7 @@ class Governor:
         longest = max(window for _, window in self.settings.write_limits)
         while self._writes and self._writes[0] <= now - longest:
             self._writes.popleft()
-        wait = 0.0
+        wait = self._writes[-1] + self.settings.write_interval - now if self._writes else 0.0
         for count, window in self.settings.write_limits:
             recent = [t for t in self._writes if t > now - window]
             if len(recent) >= count:

@@ -86,6 +86,7 @@ def github_env(server: GitHubServer, token: str) -> dict[str, str]:
         "FLEETMOD_GITHUB_API_URL": server.base_url,
         "FLEETMOD_GITHUB_MIN_BACKOFF": "0.5",
         "FLEETMOD_GITHUB_ERROR_BACKOFF": "0.05",
+        "FLEETMOD_GITHUB_WRITE_INTERVAL": "0.05",
     }
 
 

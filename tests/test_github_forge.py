@@ -88,7 +88,7 @@ def scripted() -> Iterator[Scripted]:
 
 
 def fast(**overrides: object) -> ratelimit.Settings:
-    base = ratelimit.Settings(min_backoff=0.2, error_backoff=0.05, max_wait=5.0)
+    base = ratelimit.Settings(min_backoff=0.2, error_backoff=0.05, max_wait=5.0, write_interval=0)
     return ratelimit.Settings(**{**base.__dict__, **overrides})  # type: ignore[arg-type]
 
 
@@ -179,6 +179,16 @@ def test_content_creating_requests_are_paced_across_threads(scripted: Scripted) 
     # at most 3 writes in any 0.6 s window: the 4th waits for the 1st to leave it
     assert times[3] - started >= 0.6
     assert times[2] - started < 0.5  # the first three were not held back
+
+
+def test_content_creating_requests_are_spaced(scripted: Scripted) -> None:
+    governor = ratelimit.Governor(fast(write_interval=0.3))
+    for _ in range(3):
+        call(governor, scripted, "PATCH", "/repos/a/b/pulls/1")
+    call(governor, scripted, "GET", "/repos/a/b/pulls/1")
+    (first, *_), (second, *_), (third, *_), (read, *_) = scripted.seen
+    assert second - first >= 0.25 and third - second >= 0.25
+    assert read - third < 0.25  # a read does not wait for the spacing
 
 
 def test_reads_are_not_held_by_the_write_pacing(scripted: Scripted) -> None:

@@ -116,15 +116,16 @@ class GitHubForge:
                 repository = self._gh.get_repo(name).complete()
             found.setdefault(repository.full_name.lower(), repository)
         wanted = set(scope.topics)
-        kept = [
-            r
-            for r in found.values()
-            if not r.disabled
-            and (scope.include_archived or not r.archived)
-            and (scope.include_forks or not r.fork)
-            and wanted <= set(r.topics or ())
-        ]
-        return sorted((self._repo_of(r) for r in kept), key=lambda r: r.full_name)
+        with _failures("select repositories"):
+            kept = [
+                self._repo_of(r)
+                for r in found.values()
+                if not r.disabled
+                and (scope.include_archived or not r.archived)
+                and (scope.include_forks or not r.fork)
+                and wanted <= set(r.topics or ())
+            ]
+        return sorted(kept, key=lambda r: r.full_name)
 
     def read_file(self, repo: Repo, path: str) -> str | None:
         """A text file of the default branch through the contents API; None if absent."""

@@ -424,3 +424,18 @@ def test_an_unreadable_or_invalid_opt_out_file_skips_only_that_repository(
     assert outcomes(result)["acme/alpha"] is Outcome.PR_OPENED
     org.faults.clear()
     assert outcomes(run(tmp_path))["acme/beta"] is Outcome.PR_OPENED
+
+
+def test_a_declined_push_fails_that_repository_and_the_next_run_finishes_it(
+    org: GitHubServer, tmp_path: Path
+) -> None:
+    org.faults.reject_push("acme", "alpha")
+
+    first = run(tmp_path)
+
+    alpha = next(o for o in first.outcomes if o.repo == "acme/alpha")
+    assert alpha.outcome is Outcome.ERROR and alpha.reason.startswith("push acme/alpha")
+    assert outcomes(first)["acme/beta"] is Outcome.PR_OPENED
+    assert org.pulls("acme", "alpha") == []
+    assert outcomes(run(tmp_path))["acme/alpha"] is Outcome.PR_OPENED
+    assert len(org.pulls("acme", "alpha")) == 1

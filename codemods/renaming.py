@@ -255,7 +255,8 @@ class _Planner:
             if self.complete or not left:
                 self._rebind(group, self.rename.moved(target), uses)
             elif uses:
-                self._beside(group, self.rename.moved(target), uses)
+                module = group.form is Form.IMPORT_AS  # `from a import b`: b may be anything
+                self._beside(group, self.rename.moved(target), uses, module)
             return
         if not uses:
             return
@@ -266,7 +267,7 @@ class _Planner:
         elif not left:
             self._rebind(group, container, uses)
         else:
-            self._beside(group, container, uses)
+            self._beside(group, container, uses, True)
 
     def _rebind(self, group: Group, target: str, uses: list[Use]) -> None:
         """Every import of the group now binds ``target``; its reads follow."""
@@ -300,9 +301,10 @@ class _Planner:
         module_level = all(b.module_level for b in group.bindings)
         return bool(others) or (module_level and group.local in self.index.module_bound)
 
-    def _beside(self, group: Group, target: str, uses: list[Use]) -> None:
+    def _beside(self, group: Group, target: str, uses: list[Use], module: bool) -> None:
         """The group's imports stay for other reads; ``uses`` read a new import of ``target``."""
-        provider = self._provider(target, group.bindings[0], plain=group.form is Form.IMPORT_AS)
+        plain = group.form is Form.IMPORT_AS
+        provider = self._provider(target, group.bindings[0], plain, module)
         for use in uses:
             self._respell(use, provider)
 
@@ -320,7 +322,7 @@ class _Planner:
             cover = self._cover(group, use)
             if cover is None:
                 container = self.rename.container(group.local)
-                provider = self._provider(container, group.bindings[0], plain=True)
+                provider = self._provider(container, group.bindings[0], True, True)
             else:
                 provider = providers.get(id(cover))
             self._respell(use, provider)
@@ -353,7 +355,7 @@ class _Planner:
             bool(rest) and root_of(path) != group.local and len(group.bindings) == 1
         )
         if needed or is_builtin(path) or self._existing(path, binding) is not None:
-            provider = self._provider(path, binding, plain=True)
+            provider = self._provider(path, binding, True, True)
             if not needed:
                 self._swap(binding, None)
             return provider
@@ -390,13 +392,17 @@ class _Planner:
                 return (b.local, target)
         return self.added.get(target)
 
-    def _provider(self, target: str, anchor: Binding, plain: bool) -> Provider | None:
+    def _provider(self, target: str, anchor: Binding, plain: bool, module: bool) -> Provider | None:
         """A name that reads ``target`` at ``anchor``: an import already there, or a new one
-        beside ``anchor`` (``import a.b`` when ``plain``, else ``from a import b``)."""
+        beside ``anchor`` (``import a.b`` when ``plain``, else ``from a import b``).
+
+        ``module`` says ``target`` is a module: ``import target`` works; else the module
+        above it is imported for the long spelling.
+        """
         existing = self._existing(target, anchor)
         if existing is not None:
             return existing
-        for local, bound, form, path in self._candidates(target, plain):
+        for local, bound, form, path in self._candidates(target, plain, module):
             if not self._clashes(local, bound):
                 if form is not None:
                     self._add_after(anchor, import_statement(path, local, form))
@@ -404,12 +410,15 @@ class _Planner:
                 return (local, bound)
         return None
 
-    def _candidates(self, target: str, plain: bool) -> list[tuple[str, str, Form | None, str]]:
+    def _candidates(
+        self, target: str, plain: bool, module: bool
+    ) -> list[tuple[str, str, Form | None, str]]:
         """(local name, what it reads, how to import, what to import) for reading ``target``."""
         if is_builtin(target):
             builtin = (target.partition(".")[2], target, None, "")
             return [builtin, ("builtins", "builtins", Form.IMPORT, "builtins")]
-        whole = (root_of(target), root_of(target), Form.IMPORT, target)
+        holder = target if module or "." not in target else target.rpartition(".")[0]
+        whole = (root_of(target), root_of(target), Form.IMPORT, holder)
         if "." not in target:
             return [whole]
         named = (target.rpartition(".")[2], target, Form.FROM, target)

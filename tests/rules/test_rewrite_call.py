@@ -194,3 +194,14 @@ def test_from_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["changed"] == 1
     assert (tmp_path / "app.py").read_text() == f"{IMPORT}connect(u, retries=5, strict=False)\n"
+
+
+def test_moved_class_whose_name_is_still_taken_is_spelled_in_full() -> None:
+    options = {"old": "api.client.Conn", "new": "api.v2.conn.Conn", "rename": {"a": "b"}}
+    code = "from api.client import Conn\n\nConn(a=1)\nisinstance(x, Conn)\n"
+    output, findings = rewrite(code, options)
+    assert output == (
+        "from api.client import Conn\nimport api.v2.conn\n\n"
+        "api.v2.conn.Conn(b=1)\nisinstance(x, Conn)\n"
+    )
+    assert len(findings) == 1

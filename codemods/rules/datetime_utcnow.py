@@ -8,7 +8,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from pydantic import Field
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Safety
-from codemods.calls import positional
+from codemods.calls import append_arg, keyword, positional
 
 UTCNOW = "datetime.datetime.utcnow"
 UTCFROMTIMESTAMP = "datetime.datetime.utcfromtimestamp"
@@ -29,6 +29,8 @@ class Transformer(CodemodTransformer):
         super().__init__(context, codemod, file)
         # libcst's AddImportsVisitor repeats an aliased import once per request.
         self.imported: set[str] = set()
+        # `.replace(tzinfo=UTC)` calls around a rewritten call, which then say nothing.
+        self.redundant: set[cst.Call] = set()
 
     def leave_Attribute(
         self, original: cst.Attribute, updated: cst.Attribute
@@ -45,6 +47,8 @@ class Transformer(CodemodTransformer):
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if original in self.redundant:
+            return cst.ensure_type(updated.func, cst.Attribute).value
         name = self.refers_to(original.func, UTCNOW, UTCFROMTIMESTAMP)
         if name is None or not isinstance(original.func, cst.Attribute):
             return updated
@@ -53,7 +57,8 @@ class Transformer(CodemodTransformer):
         if len(original.args) != wanted or len(positional(original)) != wanted:
             self.report(original, f"datetime.{method}() with unexpected arguments: fix by hand")
             return updated
-        utc = self._utc(original)
+        redundant = self._redundant_replace(original)
+        utc = redundant[1] if redundant else self._utc(original)
         if utc is None:
             self.report(
                 original,
@@ -62,12 +67,29 @@ class Transformer(CodemodTransformer):
             )
             return updated
         self.changed()
-        func = cst.ensure_type(updated.func, cst.Attribute)
-        aware = updated.with_changes(
-            func=func.with_changes(attr=cst.Name("now" if name == UTCNOW else "fromtimestamp")),
-            args=[*updated.args, cst.Arg(utc)] if updated.args else [cst.Arg(utc)],
-        )
+        aware = _aware(updated, "now" if name == UTCNOW else "fromtimestamp", utc)
+        if redundant is not None:
+            self.redundant.add(redundant[0])
+            return aware
         return _naive(aware) if self.options.naive else aware
+
+    def _redundant_replace(self, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression] | None:
+        """The ``.replace(tzinfo=<UTC>)`` call around ``call`` and its UTC: the old idiom
+        for an aware value, which the rewrite makes redundant."""
+        attribute = self.parent(call)
+        outer = self.parent(attribute) if isinstance(attribute, cst.Attribute) else None
+        tzinfo = keyword(outer, "tzinfo") if isinstance(outer, cst.Call) else None
+        if (
+            isinstance(attribute, cst.Attribute)
+            and attribute.attr.value == "replace"
+            and isinstance(outer, cst.Call)
+            and outer.func is attribute
+            and tzinfo is not None
+            and len(outer.args) == 1
+            and self.refers_to(tzinfo.value, "datetime.timezone.utc", "datetime.UTC")
+        ):
+            return outer, tzinfo.value
+        return None
 
     def _utc(self, call: cst.Call) -> cst.BaseExpression | None:
         """``timezone.utc`` spelled the way this module reaches the datetime module."""
@@ -83,6 +105,11 @@ class Transformer(CodemodTransformer):
             if meanings is None or meanings == {"datetime.timezone"}:
                 return cst.Attribute(cst.Name(local), cst.Name("utc"))
         return None
+
+
+def _aware(call: cst.Call, method: str, utc: cst.BaseExpression) -> cst.Call:
+    func = cst.ensure_type(call.func, cst.Attribute).with_changes(attr=cst.Name(method))
+    return append_arg(call.with_changes(func=func), cst.Arg(utc))
 
 
 def _naive(call: cst.Call) -> cst.Call:
@@ -109,11 +136,14 @@ class DatetimeUtcnow(Codemod):
         "`datetime.fromtimestamp(t, timezone.utc)`, which return aware datetimes, importing "
         "`timezone` the way the module imports datetime (`datetime.timezone.utc` after "
         "`import datetime`; `from datetime import timezone` otherwise, as "
-        "`datetime_timezone` when `timezone` is taken, e.g. by django.utils). Review: an "
+        "`datetime_timezone` when `timezone` is taken, e.g. by django.utils); "
+        "`utcnow().replace(tzinfo=timezone.utc)`, the old spelling of an aware now, loses "
+        "its redundant `replace`. Review: an "
         "aware value cannot be compared with or subtracted from a naive one (TypeError), "
         "`isoformat()` gains `+00:00`, and naive database columns may reject it; with the "
         "option `naive: true` the values stay naive (`.replace(tzinfo=None)`). Calls with "
-        "other arguments are reported. Ruff rules DTZ003/DTZ004 only detect this."
+        "other arguments, and the methods passed uncalled (`default=datetime.utcnow`), are "
+        "reported. Ruff rules DTZ003/DTZ004 only detect this."
     )
     url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
     safety = Safety.REVIEW
@@ -159,6 +189,16 @@ class DatetimeUtcnow(Codemod):
             "import datetime\ndatetime.datetime.utcfromtimestamp(t, tz)\n",
             findings=1,
             title="unexpected arguments",
+        ),
+        Example(
+            "from datetime import UTC, datetime\nd = datetime.utcnow().replace(tzinfo=UTC)\n",
+            "from datetime import UTC, datetime\nd = datetime.now(UTC)\n",
+            title="redundant replace(tzinfo=UTC) goes",
+        ),
+        Example(
+            "from datetime import datetime\ncreated = Column(default=datetime.utcnow)\n",
+            findings=1,
+            title="passed uncalled",
         ),
         Example(
             "import arrow\narrow.utcnow()\n\ndef utcnow():\n    return 'datetime.utcnow()'\n",

@@ -33,6 +33,20 @@ def test_naive_option_keeps_values_naive_and_equal() -> None:
     assert ".replace(tzinfo=None)" in new
 
 
+@pytest.mark.parametrize("options", [{}, {"naive": True}])
+def test_replace_tzinfo_utc_idiom_collapses_to_the_same_value(options: dict[str, bool]) -> None:
+    code = (
+        "import datetime as dt\n"
+        "from datetime import timezone\n"
+        "a = dt.datetime.utcfromtimestamp(7).replace(tzinfo=timezone.utc)\n"
+        "b = dt.datetime.utcfromtimestamp(7).replace(tzinfo=dt.timezone.utc, fold=0)\n"
+    )
+    new = output_of(apply_codemod(NAME, code, options))
+    assert "a = dt.datetime.fromtimestamp(7, timezone.utc)\n" in new
+    assert "b = dt.datetime.fromtimestamp(7, dt.timezone.utc)" in new
+    assert _run(new)["a"] == _run(code)["a"]
+
+
 def test_every_call_ruff_detects_is_handled(tmp_path: Path) -> None:
     code = (
         "import datetime as dt\n"

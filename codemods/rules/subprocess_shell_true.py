@@ -120,7 +120,7 @@ class Transformer(CodemodTransformer):
         for part in parts:
             inner = self._unsafe(part, depth)
             if inner is not None:
-                return f"{what} {inner}".strip() if what else inner
+                return f"{what} {inner}" if what else inner
         return None
 
     def _code(self, node: cst.CSTNode) -> str:
@@ -167,7 +167,8 @@ class SubprocessShellTrue(Codemod):
         "or backticks runs as commands of its own: command injection (CWE-78). This codemod "
         "changes nothing: it reports such calls whose command is not a literal: f-strings, "
         "`+` concatenation, `%`-formatting and `str.format()` of run-time values, and "
-        "variables, following a variable to its literal assignments in the same scope. "
+        "variables (followed to the values assigned to them in the module); in a "
+        "list command every item counts (the shell gets the first, cmd.exe all of them). "
         "Values wrapped in `shlex.quote()`/`shlex.join()` count as safe. `shell=` values "
         "that are not literals are treated as possibly true; `**kwargs` that might carry "
         "`shell=True` are not followed. The reviewer's fix is to pass a list of arguments "

@@ -20,8 +20,9 @@ ALWAYS_SHELL = {
     "subprocess.getstatusoutput": "cmd",
     "asyncio.create_subprocess_shell": "cmd",
 }
-# Calls whose result is safe to paste into a shell command.
+# Calls whose result is safe to paste into a shell command: quoted text, or numbers.
 QUOTERS = ("shlex.quote", "shlex.join", "pipes.quote")
+NUMBERS = ("builtins.int", "builtins.float", "builtins.len", "os.getpid", "os.getppid")
 # How far a variable's value is followed through other variables.
 MAX_DEPTH = 4
 SHOWN = 40
@@ -72,6 +73,8 @@ class Transformer(CodemodTransformer):
             items = [e.value for e in node.elements]
             starred = any(isinstance(e, cst.StarredElement) for e in node.elements)
             return "a starred list item" if starred else self._first(items, "", depth)
+        if isinstance(node, cst.IfExp):
+            return self._first([node.body, node.orelse], "", depth)
         if isinstance(node, cst.Call):
             return self._call(node, depth)
         if isinstance(node, cst.Name):
@@ -80,13 +83,13 @@ class Transformer(CodemodTransformer):
 
     def _operation(self, node: cst.BinaryOperation, depth: int) -> str | None:
         if isinstance(node.operator, cst.Add):
-            return self._first([node.left, node.right], "a concatenation of", depth)
+            return self._first(_summands(node), "a concatenation of", depth)
         if isinstance(node.operator, cst.Modulo) and self._unsafe(node.left, depth) is None:
             return self._first(_format_values(node.right), "%-formatting with", depth)
         return f"`{self._code(node)}`"
 
     def _call(self, node: cst.Call, depth: int) -> str | None:
-        if self.refers_to(node.func, *QUOTERS) is not None:
+        if self.refers_to(node.func, *QUOTERS, *NUMBERS) is not None:
             return None
         func = node.func
         if (
@@ -137,6 +140,13 @@ _MESSAGE = (
 
 def _interpolated(node: cst.FormattedString) -> list[cst.BaseExpression]:
     return [p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
+
+
+def _summands(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of ``a + b + c``, flattened."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return [*_summands(node.left), *_summands(node.right)]
+    return [node]
 
 
 def _format_values(right: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -50,10 +50,18 @@ def test_each_kind_of_built_command_is_explained(command: str, reason: str) -> N
         "'ls ' + shlex.join([user, 'x'])",
         "['ls', '-l']",
         "'ls {}'.format(42)",
+        "('type ' if flag else 'cat ') + 'x'",
+        "'kill %d' % os.getpid()",
+        "'head -n %d' % len(user)",
     ],
 )
 def test_literal_and_quoted_commands_are_fine(command: str) -> None:
     assert _findings(f"    subprocess.run({command}, shell=True)\n") == []
+
+
+def test_long_concatenations_name_the_first_run_time_value() -> None:
+    (message,) = _findings("    os.system('a' + ' ' + 'b ' + user + ' c')\n")
+    assert "includes a concatenation of the variable `user`:" in message
 
 
 def test_variables_are_followed_to_their_values() -> None:

@@ -1,0 +1,177 @@
+"""The bot killed with SIGKILL at each step of a repository's workflow, then rerun.
+
+A small driver runs the real campaign in its own process and kills itself (SIGKILL: no
+cleanup, no finally, no atexit) when the chosen repository announces the chosen step; the
+rerun is the same command. Whatever the moment, afterwards there is one PR per repository,
+its branch holds the whole change on top of the default branch, no pushed commit was lost
+or rewritten, and the ledger agrees with the forge.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.forges.local import LocalForge, local_repo
+from bot.ledger import Ledger
+from bot.pr_body import marker_of
+from bot.workspace import WorkspaceCache
+from tests.helpers import git
+from tests.test_campaign import CLEAN, FIXED, NEEDS_FIX, bare, push_commit, write_policy
+
+BRANCH = "fleetmod/safe-yaml"
+BOT_EMAIL = "fleetmod@users.noreply.github.com"
+REPOS = ("alpha", "beta")
+DRIVER = """
+import json, os, signal, sys
+from pathlib import Path
+from bot.campaign import CampaignOptions, run_campaign
+from bot.forges.local import LocalForge
+from bot.lock import campaign_lock
+from bot.policy import load_policy
+from bot.sources import local_repos, select
+
+root, victim, at = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+state = root / "state"
+policy = load_policy(root / "policy.yaml")
+repos = select(policy, local_repos(policy, root))
+
+def kill(repo, step):
+    if (repo, step) == (victim, at):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def recorded(outcome):
+    kill(outcome.repo, "recorded")
+
+with campaign_lock(state, policy.id):
+    result = run_campaign(
+        policy, LocalForge(state), repos, state, CampaignOptions("run"), kill, recorded
+    )
+print(json.dumps({"resumed": result.resumed, "outcomes": [o.to_json() for o in result.outcomes]}))
+"""
+# A command step after the codemod: it kills the bot while the work tree is half rewritten.
+KILL_MID_REWRITE = """\
+  - name: kill the bot
+    command: 'test -e {flag} && exit 0; touch {flag}; kill -KILL $PPID; sleep 5'
+"""
+
+
+def drive(tmp: Path, victim: str = "", step: str = "") -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", DRIVER, str(tmp), victim, step]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def rerun(tmp: Path) -> dict[str, Any]:
+    done = drive(tmp)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def branch_heads(tmp: Path) -> dict[str, str | None]:
+    heads: dict[str, str | None] = {}
+    for name in REPOS:
+        origin = tmp / "fleet" / f"{name}.git"
+        heads[name] = git(origin, "for-each-ref", "--format=%(objectname)", f"refs/heads/{BRANCH}")
+    return {name: head or None for name, head in heads.items()}
+
+
+def assert_whole_and_consistent(tmp: Path) -> None:
+    """One open PR per repository on a branch that holds the whole change on top of the
+    default branch, authored by the bot; the ledger's last run is finished and agrees."""
+    forge = LocalForge(tmp / "state")
+    listed = sorted((name, pr.number, pr.state.value) for name, pr in forge.list_prs())
+    assert listed == [(name, 1, "open") for name in REPOS]
+    latest = Ledger.of(tmp / "state").latest("safe-yaml", "run")
+    for name in REPOS:
+        origin = tmp / "fleet" / f"{name}.git"
+        pr = forge.find_pr(local_repo(origin), BRANCH)
+        head = git(origin, "rev-parse", BRANCH)
+        assert pr is not None and pr.head_sha == head
+        assert git(origin, "rev-list", "--count", f"main..{BRANCH}") == "1"
+        assert git(origin, "rev-parse", f"{BRANCH}^") == git(origin, "rev-parse", "main")
+        assert git(origin, "show", f"{BRANCH}:app.py") + "\n" == FIXED
+        assert git(origin, "diff", "--name-only", "main", BRANCH) == "app.py"
+        assert git(origin, "log", "-1", "--format=%ae", BRANCH) == BOT_EMAIL
+        assert latest[name].pr_number == 1 and latest[name].pr_state == "open"
+        assert latest[name].head_sha == head
+        workspace = WorkspaceCache(tmp / "state").path_for(local_repo(origin))
+        assert not list(workspace.glob(".git/**/*.lock"))
+    runs = Ledger.of(tmp / "state").runs("safe-yaml")
+    assert all(r.finished_at for r in runs)
+    assert sum(runs[-1].counts.values()) == len(REPOS)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    for name in REPOS:
+        bare(tmp_path, name, {"app.py": NEEDS_FIX, "util.py": CLEAN})
+    write_policy(tmp_path, "limits:\n  concurrency: 1\n", checks="")
+    return tmp_path
+
+
+RERUN_OUTCOME = {
+    "commit": "pr-opened",
+    "push": "pr-opened",
+    "open PR": "pr-opened",
+    "done": "pr-unchanged",  # the PR exists, the ledger did not know: found, not duplicated
+    "recorded": "pr-opened",  # recorded in the killed run: not redone
+}
+
+
+@pytest.mark.parametrize("step", list(RERUN_OUTCOME))
+def test_killed_at_a_step_then_rerun_leaves_one_whole_pr(fleet: Path, step: str) -> None:
+    killed = drive(fleet, "alpha", step)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    pushed = branch_heads(fleet)["alpha"]
+    assert (pushed is not None) == (step in ("open PR", "done", "recorded"))
+    document = rerun(fleet)
+    assert document["resumed"] is True
+    found = {o["repo"]: o["outcome"] for o in document["outcomes"]}
+    assert found == {"alpha": RERUN_OUTCOME[step], "beta": "pr-opened"}
+    if pushed is not None:
+        assert branch_heads(fleet)["alpha"] == pushed  # the pushed commit is kept, not redone
+    assert_whole_and_consistent(fleet)
+    heads, prs = branch_heads(fleet), LocalForge(fleet / "state").list_prs()
+    assert {o["outcome"] for o in rerun(fleet)["outcomes"]} == {"pr-unchanged"}
+    assert branch_heads(fleet) == heads and LocalForge(fleet / "state").list_prs() == prs
+
+
+def test_killed_mid_rewrite_then_rerun_leaves_one_whole_pr(fleet: Path) -> None:
+    killer = KILL_MID_REWRITE.format(flag=fleet / "killed")
+    write_policy(fleet, "limits:\n  concurrency: 1\n", checks=killer)
+    killed = drive(fleet)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    workspace = WorkspaceCache(fleet / "state").path_for(local_repo(fleet / "fleet/alpha.git"))
+    assert (workspace / "app.py").read_text() == FIXED  # the tree was part-way through
+    assert branch_heads(fleet) == {"alpha": None, "beta": None}
+    document = rerun(fleet)
+    assert document["resumed"] is True
+    assert {o["outcome"] for o in document["outcomes"]} == {"pr-opened"}
+    assert_whole_and_consistent(fleet)
+
+
+@pytest.mark.parametrize("step", ["push", "update PR"])
+def test_killed_while_updating_a_pr_then_rerun_updates_it_once(fleet: Path, step: str) -> None:
+    rerun(fleet)
+    origin = fleet / "fleet" / "alpha.git"
+    push_commit(fleet, origin, "main", {"util.py": CLEAN + "# moved on\n"}, "dev@example.com")
+    old_head = branch_heads(fleet)["alpha"]
+    old_body = LocalForge(fleet / "state").get_pr(local_repo(origin), 1).body
+    killed = drive(fleet, "alpha", step)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    pushed = branch_heads(fleet)["alpha"]
+    assert (pushed != old_head) == (step == "update PR")
+    document = rerun(fleet)
+    found = {o["repo"]: o["outcome"] for o in document["outcomes"]}
+    assert found == {"alpha": "pr-updated", "beta": "pr-unchanged"}
+    if step == "update PR":
+        assert branch_heads(fleet)["alpha"] == pushed
+    assert_whole_and_consistent(fleet)
+    body = LocalForge(fleet / "state").get_pr(local_repo(origin), 1).body
+    assert marker_of(body) != marker_of(old_body)  # the text follows the new change

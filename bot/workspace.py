@@ -121,8 +121,6 @@ class Workspace:
 
     def reset(self) -> None:
         """Back to the remote default branch: tracked edits, untracked and ignored files go."""
-        # A git process killed mid-run leaves its lock behind; the workspace lock is ours.
-        (self.path / ".git" / "index.lock").unlink(missing_ok=True)
         start = f"refs/remotes/origin/{self.repo.default_branch}"
         if not self._has(start):
             raise WorkspaceError(
@@ -295,8 +293,17 @@ def _errors(operation: str, name: str) -> Iterator[None]:
         raise WorkspaceError(f"{operation} {name}: {git_error_line(stderr)}") from exc
 
 
+def _remove_stale_locks(git_dir: Path) -> None:
+    """A git process killed mid-run (a cancelled job, the OOM killer) leaves its lock files
+    behind, and every later git command on the clone would fail on them. The workspace lock
+    is ours, so no other run is working in this clone."""
+    for lock in [*git_dir.glob("*.lock"), *(git_dir / "refs").rglob("*.lock")]:
+        lock.unlink(missing_ok=True)
+
+
 def _open_or_clone(repo: Repo, path: Path, env: dict[str, str]) -> git.Repo:
     if (path / ".git").is_dir():
+        _remove_stale_locks(path / ".git")
         try:
             existing = git.Repo(path)
         except git.InvalidGitRepositoryError:

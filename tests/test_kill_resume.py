@@ -13,6 +13,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.pr_body import marker_of
 from bot.workspace import WorkspaceCache
 from tests.helpers import git
 from tests.test_campaign import CLEAN, FIXED, NEEDS_FIX, bare, push_commit, write_policy
+from tests.test_campaign_cli import FLEETMOD
 
 BRANCH = "fleetmod/safe-yaml"
 BOT_EMAIL = "fleetmod@users.noreply.github.com"
@@ -64,7 +66,10 @@ KILL_MID_REWRITE = """\
 
 def drive(tmp: Path, victim: str = "", step: str = "") -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", DRIVER, str(tmp), victim, step]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    # Its own session: what it kills (itself, or its whole group) is never the test runner.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, start_new_session=True
+    )
 
 
 def rerun(tmp: Path) -> dict[str, Any]:
@@ -175,3 +180,68 @@ def test_killed_while_updating_a_pr_then_rerun_updates_it_once(fleet: Path, step
     assert_whole_and_consistent(fleet)
     body = LocalForge(fleet / "state").get_pr(local_repo(origin), 1).body
     assert marker_of(body) != marker_of(old_body)  # the text follows the new change
+
+
+def test_two_runs_of_one_policy_at_once_the_second_refuses_and_only_one_pushes(
+    tmp_path: Path,
+) -> None:
+    for name in REPOS:
+        origin = bare(tmp_path, name, {"app.py": NEEDS_FIX, "util.py": CLEAN})
+        git(origin, "config", "core.logAllRefUpdates", "always")  # count every ref update
+    gate = tmp_path / "go"
+    # Whoever holds the lock waits at its check until the other run has given up.
+    check = f"checks:\n  - name: gate\n    run: 'until test -e {gate}; do sleep 0.05; done'\n"
+    write_policy(tmp_path, checks=check + "    timeout: 60\n")
+    command = [*FLEETMOD, "run", "policy.yaml", "--state-dir", "state"]
+    runs = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    deadline = time.monotonic() + 90
+    while all(r.poll() is None for r in runs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first_out = [r for r in runs if r.poll() is not None]
+    gate.touch()
+    results = [(r.wait(timeout=120), *(s.decode() for s in r.communicate())) for r in runs]
+    assert len(first_out) == 1, "one run must give up while the other holds the lock"
+    refused = results[runs.index(first_out[0])]
+    assert (
+        refused[0] == 2
+        and "another fleetmod run of policy 'safe-yaml' is in progress" in refused[2]
+    )
+    assert refused[2].strip().count("\n") == 0
+    assert sorted(code for code, _, _ in results) == [0, 2]
+    listed = sorted((name, pr.number) for name, pr in LocalForge(tmp_path / "state").list_prs())
+    assert listed == [(name, 1) for name in REPOS]
+    for name in REPOS:
+        reflog = tmp_path / "fleet" / f"{name}.git" / "logs" / "refs" / "heads" / BRANCH
+        assert len(reflog.read_text().splitlines()) == 1  # pushed once, by one run
+
+
+# A reference-transaction hook runs while git holds the locks of the refs it updates.
+KILL_WHILE_GIT_HOLDS = """#!/bin/sh
+[ "$1" = prepared ] || exit 0
+grep -q " {ref}$" || exit 0
+test -e {flag} && exit 0
+touch {flag}
+kill -KILL 0  # the whole job, git included, as a cancelled CI job or the OOM killer does
+"""
+
+
+@pytest.mark.parametrize(
+    "ref", ["refs/remotes/origin/main", "refs/heads/fleetmod-workspace"], ids=["fetch", "checkout"]
+)
+def test_a_git_killed_holding_its_locks_does_not_wedge_the_workspace(fleet: Path, ref: str) -> None:
+    rerun(fleet)
+    origin = fleet / "fleet" / "alpha.git"
+    push_commit(fleet, origin, "main", {"util.py": CLEAN + "# moved on\n"}, "dev@example.com")
+    workspace = WorkspaceCache(fleet / "state").path_for(local_repo(origin))
+    hook = workspace / ".git" / "hooks" / "reference-transaction"
+    hook.write_text(KILL_WHILE_GIT_HOLDS.format(ref=ref, flag=fleet / "killed"))
+    hook.chmod(0o755)
+    killed = drive(fleet)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert (workspace / ".git" / f"{ref}.lock").exists()  # what the killed git left
+    found = {o["repo"]: o["outcome"] for o in rerun(fleet)["outcomes"]}
+    assert found == {"alpha": "pr-updated", "beta": "pr-unchanged"}
+    assert_whole_and_consistent(fleet)

@@ -13,6 +13,7 @@ from libcst.metadata import BuiltinAssignment, ScopeProvider
 from pydantic import Field
 
 from codemods.base import Codemod, CodemodTransformer, Example, Options, Version
+from codemods.imports import TidyImports
 
 BUILTIN_GENERICS: dict[str, str] = {
     "typing.List": "list",
@@ -106,61 +107,6 @@ def release_import(context: CodemodContext, node: cst.CSTNode, kept: set[str]) -
         RemoveImportsVisitor.remove_unused_import_by_node(context, node)
 
 
-class _TrailingCommas(cst.CSTTransformer):
-    """Puts back the trailing comma that libcst drops with the last name of an import.
-
-    `from typing import (\n    Any,\n    Union,\n)` without `Union` must keep its layout;
-    RemoveImportsVisitor leaves `    Any)`.
-    """
-
-    def __init__(self, before: cst.Module) -> None:
-        super().__init__()
-        self.module = before
-        self.trailing = [
-            (self._module(node), self._names(node))
-            for node in m.findall(before, m.ImportFrom())
-            if isinstance(node, cst.ImportFrom) and _has_trailing_comma(node)
-        ]
-
-    def _module(self, node: cst.ImportFrom) -> str:
-        return self.module.code_for_node(node.module) if node.module else ""
-
-    def _names(self, node: cst.ImportFrom) -> set[str]:
-        if isinstance(node.names, cst.ImportStar):
-            return set()
-        bare = (a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in node.names)
-        return {self.module.code_for_node(a) for a in bare}
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        names = updated.names
-        if (
-            isinstance(names, cst.ImportStar)
-            or updated.rpar is None
-            or _has_trailing_comma(updated)
-        ):
-            return updated
-        key, kept = self._module(updated), self._names(updated)
-        if not any(key == k and kept < names_before for k, names_before in self.trailing):
-            return updated
-        newline = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))
-        last = names[-1].with_changes(comma=cst.Comma(whitespace_after=newline))
-        return updated.with_changes(names=[*names[:-1], last])
-
-
-def _has_trailing_comma(node: cst.ImportFrom) -> bool:
-    """One name a line, with a comma after the last (the layout black keeps)."""
-    names, lpar = node.names, node.lpar
-    if isinstance(names, cst.ImportStar) or lpar is None:
-        return False
-    one_per_line = isinstance(lpar.whitespace_after, cst.ParenthesizedWhitespace)
-    return one_per_line and isinstance(names[-1].comma, cst.Comma)
-
-
-def keep_trailing_commas(before: cst.Module, after: cst.Module) -> cst.Module:
-    """``after`` with the multi-line imports that lost their last name laid out as before."""
-    return after.visit(_TrailingCommas(before)) if after is not before else after
-
-
 def syntax_scope(
     module: cst.Module, target: Version, needs: Version, options: TypingOptions
 ) -> str:
@@ -174,11 +120,8 @@ def syntax_scope(
     return "annotations"
 
 
-class Transformer(CodemodTransformer):
+class Transformer(TidyImports, CodemodTransformer):
     METADATA_DEPENDENCIES = (*CodemodTransformer.METADATA_DEPENDENCIES, ScopeProvider)
-
-    def transform_module(self, tree: cst.Module) -> cst.Module:
-        return keep_trailing_commas(tree, super().transform_module(tree))
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.scope = syntax_scope(node, self.target, (3, 9), self.options)

@@ -1,0 +1,142 @@
+"""pep604-unions on whole modules, against ruff's UP007/UP045 (with F401 for the imports)."""
+
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import apply_codemod, output_of, ruff_fix
+
+NAME = "pep604-unions"
+RUFF_RULES = "UP007,UP045,F401"
+
+MODULE = '''"""A module typed the Python 3.9 way."""
+
+import typing as t
+from typing import (
+    Callable,
+    Dict,
+    List,
+    Optional,
+    TypeVar,
+    Union,
+    cast,
+)
+
+T = TypeVar("T", bound=Optional[int])
+Handlers = Dict[str, Optional[Callable[[int], None]]]
+PLAIN = Union[int, str]
+
+
+def pick(
+    first: Optional[Union[int, str]],
+    second: Union[int, Optional[str]] = None,
+    third: t.Union[int] = 0,
+    rest: Optional[
+        List[int]
+    ] = None,
+) -> Union[List[Optional[int]], Dict[str, int], None]:
+    value = cast(Optional[int], first)
+    return [value]
+
+
+class Node:
+    parent: Optional["Node"] = None
+    children: List[Union[int, "Node"]] = []
+    depth: t.Optional[int] = None
+'''
+
+FUTURE_MODULE = """from __future__ import annotations
+
+from typing import Optional, Union
+
+
+def f(a: Optional[int], b: Union[int, str]) -> Optional[Union[int, bytes]]:
+    c: Union[int, None] = None
+    return c
+
+
+Alias = Optional[int]
+"""
+
+
+def squash_blank_lines(code: str) -> str:
+    """libcst removes an import with the blank line before it, ruff keeps that line."""
+    return re.sub(r"\n\n+", "\n\n", code)
+
+
+@pytest.mark.parametrize(
+    ("code", "target"),
+    [(MODULE, (3, 10)), (MODULE, (3, 13)), (FUTURE_MODULE, (3, 9)), (FUTURE_MODULE, (3, 10))],
+    ids=["module-3.10", "module-3.13", "future-3.9", "future-3.10"],
+)
+def test_agrees_with_ruff(code: str, target: tuple[int, int], tmp_path: Path) -> None:
+    result = apply_codemod(NAME, code, target=target)
+    expected = ruff_fix(tmp_path, code, RUFF_RULES, target)
+    assert squash_blank_lines(output_of(result)) == squash_blank_lines(expected)
+    assert result.counts[NAME] > 0
+
+
+def test_rewrites_and_what_stays() -> None:
+    new = output_of(apply_codemod(NAME, MODULE, target=(3, 10)))
+    assert "    first: int | str | None,\n" in new
+    assert "    second: int | str | None = None,\n" in new
+    assert "    third: int = 0,\n" in new
+    assert ") -> List[int | None] | Dict[str, int] | None:" in new
+    assert "PLAIN = Union[int, str]\n" in new, "a runtime union value keeps its type"
+    assert 'parent: Optional["Node"] = None' in new, "'Node' | None raises TypeError"
+    assert 'children: List[Union[int, "Node"]] = []' in new
+
+
+def test_output_runs_and_its_hints_resolve() -> None:
+    new = output_of(apply_codemod(NAME, MODULE, target=(3, 10)))
+    namespace: dict[str, Any] = {}
+    exec(compile(new, "module.py", "exec"), namespace)
+    hints = typing.get_type_hints(namespace["pick"])
+    assert hints["first"] == int | str | None
+    assert hints["return"] == typing.List[int | None] | typing.Dict[str, int] | None
+    node_hints = typing.get_type_hints(namespace["Node"], globalns=namespace)
+    assert node_hints["depth"] == int | None
+    assert node_hints["parent"] == typing.Optional[namespace["Node"]]
+
+
+def test_nothing_below_3_10_without_future_annotations() -> None:
+    assert apply_codemod(NAME, MODULE, target=(3, 9)).new_text is None
+
+
+def test_runtime_typing_library_keeps_old_spelling_below_3_10() -> None:
+    code = FUTURE_MODULE.replace("\n\n", "\nfrom pydantic import BaseModel\n\n", 1)
+    assert apply_codemod(NAME, code, target=(3, 9)).new_text is None
+    assert apply_codemod(NAME, code, target=(3, 10)).new_text is not None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from typing import Optional\nx: Optional[\n    int  # may be missing\n] = None\n",
+        "from typing import List, Optional\nx: Optional[List[T]][int]\n",
+        "from typing import Optional\nx: Optional[None] = None\n",
+        "from typing import Union\nx: Union[*Ts]\n",
+        "from typing import Optional\nx: 'Optional[int]' = None\n",
+        "from typing import Literal, Optional\nx: Literal['Optional[int]']\n",
+    ],
+    ids=["comment", "subscripted", "optional-none", "unpack", "string", "literal"],
+)
+def test_left_alone(code: str) -> None:
+    assert apply_codemod(NAME, code).new_text is None
+
+
+def test_type_comment_keeps_the_import() -> None:
+    code = "from typing import Optional\nx: Optional[int] = None\ny = None  # type: Optional[str]\n"
+    assert output_of(apply_codemod(NAME, code)).startswith("from typing import Optional\n")
+
+
+def test_typing_extensions_and_type_alias() -> None:
+    code = "from typing_extensions import Optional, TypeAlias\nMaybe: TypeAlias = Optional[int]\n"
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from typing_extensions import TypeAlias\nMaybe: TypeAlias = int | None\n"
+    )

@@ -1,0 +1,71 @@
+"""codemods.imports: libcst's import removal, with the layout a person would leave."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import RemoveImportsVisitor
+
+from codemods.imports import TidyImports
+
+
+class _Remove(TidyImports, VisitorBasedCodemodCommand):
+    """Asks for ``names`` (module, name) to be removed when unused, like a codemod would."""
+
+    def __init__(self, context: CodemodContext, names: list[tuple[str, str | None]]) -> None:
+        super().__init__(context)
+        self.names = names
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for module, name in self.names:
+            RemoveImportsVisitor.remove_unused_import(self.context, module, name)
+
+
+def remove(code: str, *names: tuple[str, str | None]) -> str:
+    return _Remove(CodemodContext(), list(names)).transform_module(cst.parse_module(code)).code
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            '"""Doc."""\n\nfrom typing import List\nimport os\n',
+            '"""Doc."""\n\nimport os\n',
+        ),
+        (
+            "import os\n\nimport pkg_resources\nimport yaml\n",
+            "import os\n\nimport yaml\n",
+        ),
+        (
+            "import os\n\nimport pkg_resources\n\nx = 1\n",
+            "import os\n\nx = 1\n",
+        ),
+        (
+            "import os\n# the typing names\nfrom typing import List\nx = 1\n",
+            "import os\nx = 1\n",
+        ),
+        (
+            "def f():\n    y = 1\n\n    import pkg_resources\n    return y\n",
+            "def f():\n    y = 1\n\n    return y\n",
+        ),
+    ],
+    ids=["after-docstring", "group-start", "own-blank-kept", "comment-goes", "in-function"],
+)
+def test_blank_lines_above_a_removed_import_stay(before: str, after: str) -> None:
+    assert remove(before, ("typing", "List"), ("pkg_resources", None)) == after
+
+
+def test_trailing_comma_stays_when_the_last_name_goes() -> None:
+    before = "from typing import (\n    Any,\n    List,\n)\nx: Any\n"
+    assert remove(before, ("typing", "List")) == "from typing import (\n    Any,\n)\nx: Any\n"
+
+
+def test_other_layouts_are_left_as_libcst_leaves_them() -> None:
+    before = "from typing import (Any,\n                    List)\nx: Any\n"
+    assert remove(before, ("typing", "List")) == "from typing import (Any)\nx: Any\n"
+
+
+def test_used_imports_stay() -> None:
+    before = '"""Doc."""\n\nfrom typing import List\nx: List[int]\n'
+    assert remove(before, ("typing", "List")) == before

@@ -131,6 +131,15 @@ class Workspace:
         )
         self._git("prepare", "reset", "--quiet", "--hard", start)
         self._git("prepare", "clean", "-ffdxq")
+        self._remove_other_worktrees()
+
+    def _remove_other_worktrees(self) -> None:
+        """A run killed while a check ran on the base left that temporary checkout behind."""
+        self._git("prepare", "worktree", "prune")
+        listing = self._git("prepare", "worktree", "list", "--porcelain").splitlines()
+        paths = [line.removeprefix("worktree ") for line in listing if line.startswith("worktree ")]
+        for path in paths[1:]:  # the first is this clone's own work tree
+            self._git("prepare", "worktree", "remove", "--force", path)
 
     def default_head(self) -> str:
         """The remote default branch's commit as of the last fetch (the start of this run)."""

@@ -57,11 +57,15 @@ with campaign_lock(state, policy.id):
     )
 print(json.dumps({"resumed": result.resumed, "outcomes": [o.to_json() for o in result.outcomes]}))
 """
-# A command step after the codemod: it kills the bot while the work tree is half rewritten.
-KILL_MID_REWRITE = """\
-  - name: kill the bot
-    command: 'test -e {flag} && exit 0; touch {flag}; kill -KILL $PPID; sleep 5'
-"""
+KILL_ONCE = "test -e {flag} || {{ touch {flag}; kill -KILL $PPID; sleep 5; }}"
+# What the bot runs kills it: a command step after the codemod (the work tree is half
+# rewritten), or a check while it reruns on the base (in a temporary worktree).
+KILLERS = {
+    "rewrite": "  - name: kill the bot\n    command: '{kill}'\n",
+    "base check": (
+        "checks:\n  - name: fails\n    run: 'grep -rq safe_load . && exit 1; {kill}; false'\n"
+    ),
+}
 
 
 def drive(tmp: Path, victim: str = "", step: str = "") -> subprocess.CompletedProcess[str]:
@@ -84,6 +88,11 @@ def branch_heads(tmp: Path) -> dict[str, str | None]:
         origin = tmp / "fleet" / f"{name}.git"
         heads[name] = git(origin, "for-each-ref", "--format=%(objectname)", f"refs/heads/{BRANCH}")
     return {name: head or None for name, head in heads.items()}
+
+
+def worktrees(workspace: Path) -> list[str]:
+    listing = git(workspace, "worktree", "list", "--porcelain").splitlines()
+    return [line.removeprefix("worktree ") for line in listing if line.startswith("worktree ")]
 
 
 def assert_whole_and_consistent(tmp: Path) -> None:
@@ -147,18 +156,23 @@ def test_killed_at_a_step_then_rerun_leaves_one_whole_pr(fleet: Path, step: str)
     assert branch_heads(fleet) == heads and LocalForge(fleet / "state").list_prs() == prs
 
 
-def test_killed_mid_rewrite_then_rerun_leaves_one_whole_pr(fleet: Path) -> None:
-    killer = KILL_MID_REWRITE.format(flag=fleet / "killed")
+@pytest.mark.parametrize("during", list(KILLERS))
+def test_killed_by_what_it_runs_then_rerun_leaves_one_whole_pr(fleet: Path, during: str) -> None:
+    killer = KILLERS[during].format(kill=KILL_ONCE.format(flag=fleet / "killed"))
     write_policy(fleet, "limits:\n  concurrency: 1\n", checks=killer)
     killed = drive(fleet)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     workspace = WorkspaceCache(fleet / "state").path_for(local_repo(fleet / "fleet/alpha.git"))
     assert (workspace / "app.py").read_text() == FIXED  # the tree was part-way through
     assert branch_heads(fleet) == {"alpha": None, "beta": None}
+    left = worktrees(workspace)[1:]  # the base's temporary checkout, if killed there
+    assert len(left) == (during == "base check")
     document = rerun(fleet)
     assert document["resumed"] is True
     assert {o["outcome"] for o in document["outcomes"]} == {"pr-opened"}
     assert_whole_and_consistent(fleet)
+    assert worktrees(workspace) == [str(workspace)]
+    assert not any(Path(path).exists() for path in left)
 
 
 @pytest.mark.parametrize("step", ["push", "update PR"])

@@ -30,10 +30,19 @@ RUNTIME_TYPING_LIBRARIES = (
     "attrs",
     "beartype",
     "cattrs",
+    "cyclopts",
+    "dacite",
+    "dataclasses_json",
     "fastapi",
+    "jsonargparse",
+    "litestar",
+    "marshmallow_dataclass",
     "msgspec",
+    "ninja",
     "pydantic",
+    "pydantic_settings",
     "sqlalchemy",
+    "sqlmodel",
     "strawberry",
     "typeguard",
     "typer",
@@ -55,7 +64,8 @@ class TypingOptions(Options):
     runtime_typing_libraries: tuple[str, ...] = Field(
         RUNTIME_TYPING_LIBRARIES,
         description="Modules that import one of these evaluate their annotations at runtime "
-        "(models, CLI and API signatures): they get the old-target treatment.",
+        "(models, CLI and API signatures): they get the old-target treatment, as do modules "
+        "that call typing.get_type_hints.",
     )
 
 
@@ -116,6 +126,8 @@ def syntax_scope(
     if options.keep_runtime_typing or not has_future_annotations(module):
         return "nowhere"
     if imported_roots(module) & set(options.runtime_typing_libraries):
+        return "nowhere"
+    if m.findall(module, m.Name("get_type_hints")):  # the module evaluates them itself
         return "nowhere"
     return "annotations"
 

@@ -96,6 +96,12 @@ def test_runtime_typing_libraries_option() -> None:
     assert "-> dict[str, list[int]]" in output_of(apply_codemod(NAME, code, options, (3, 8)))
 
 
+def test_get_type_hints_in_the_module_keeps_old_spelling_below_3_9() -> None:
+    code = FUTURE_MODULE + "HINTS = typing.get_type_hints(load)\n"
+    assert apply_codemod(NAME, code, target=(3, 8)).new_text is None
+    assert apply_codemod(NAME, code, target=(3, 9)).new_text is not None
+
+
 def test_unknown_option_is_an_error() -> None:
     with pytest.raises(ValueError, match="keep_runtime"):
         apply_codemod(NAME, MODULE, {"keep_runtime": True})

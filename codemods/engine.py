@@ -109,9 +109,13 @@ def _parse(path: str, text: str) -> cst.Module | FileResult:
 
 
 def _guard(path: str, before: str, after: str, codemod: Codemod, target: Version) -> str | None:
-    """Why the output of ``codemod`` must not be written, or None when it may be."""
+    """Why the output of ``codemod`` must not be written, or None when it may be.
+
+    ``before`` compiles (``_parse`` saw to that, and every earlier output passed here);
+    it may already need a Python newer than ``target``, and then so may the output.
+    """
     error = _compile_error(after, path)
-    if error is not None and _compile_error(before, path) is None:
+    if error is not None:
         return f"codemod {codemod.name} produced code that does not compile: {error}"
     if _compile_error(after, path, target) and not _compile_error(before, path, target):
         return f"codemod {codemod.name} produced syntax newer than Python {target[0]}.{target[1]}"

@@ -22,6 +22,9 @@ from codemods.registry import load_class
 
 MAX_FILE_ROWS = 100
 MAX_FINDINGS = 50
+# GitHub refuses a body over 65,536 characters: a check's output must not take it there.
+MAX_OUTPUT_LINES = 40
+MAX_OUTPUT_CHARS = 4000
 MARKER = re.compile(r"<!-- fleetmod policy=(\S+) input=([0-9a-f]+) change=([0-9a-f]+) -->")
 
 
@@ -137,7 +140,8 @@ def _checks(checks: Sequence[dict[str, Any]]) -> list[str]:
     lines = ["### Checks", "", md.table(["check", "command", "result"], rows), ""]
     for check in checks:
         if not check["passed"]:
-            tail = "\n".join(check["output_tail"].splitlines()[-40:])
+            tail = "\n".join(check["output_tail"].splitlines()[-MAX_OUTPUT_LINES:])
+            tail = tail[-MAX_OUTPUT_CHARS:]
             lines += [f"<details><summary>{md.text(check['name'])} output</summary>", ""]
             lines += [md.block(tail), "", "</details>", ""]
     return lines

@@ -284,3 +284,12 @@ def test_an_interrupted_run_resumes_without_redoing_finished_repositories(fleet:
     assert outcomes(result)["alpha"] is Outcome.PR_OPENED  # the recorded one, not redone
     assert outcomes(result)["gamma"] is Outcome.PR_UNCHANGED
     assert [n for n, _, _ in prs(fleet)["alpha"]] == [1]
+
+
+def test_a_check_that_prints_one_huge_line_still_fits_a_pr_body(fleet: Path) -> None:
+    check = 'python -c "print(200000 * chr(120))"; ! grep -rq safe_load .'
+    write_policy(fleet, checks=f"checks:\n  - name: noisy\n    run: '{check}'\n")
+    result = run(fleet, only=["alpha"])
+    assert outcomes(result)["alpha"] is Outcome.PR_OPENED
+    pr = LocalForge(fleet / "state").get_pr(local_repo(fleet / "fleet" / "alpha.git"), 1)
+    assert "xxxx" in pr.body and len(pr.body) < 20_000

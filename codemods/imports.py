@@ -1,4 +1,8 @@
-"""libcst's RemoveImportsVisitor, keeping the layout around what it removes.
+"""Imports: finding them cheaply, and removing them with libcst keeping the layout around.
+
+A codemod whose pattern needs an import (of `typing`, `mock`, `pkg_resources`...) can learn
+from `imported_modules` whether a module has one, walking statements only, before it pays
+for scope analysis: on a large module that is hundreds of times cheaper.
 
 RemoveImportsVisitor decides well which imports are unused, but edits the text carelessly:
 an import line goes with the blank line above it (a module docstring then touches the next
@@ -9,15 +13,53 @@ same removals with the layout a person would leave.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodCommand, CodemodContext
 from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.helpers import get_full_name_for_node
 
 Block = TypeVar("Block", cst.Module, cst.IndentedBlock)
 Unused = tuple[str, str | None, str | None]  # module, name, alias: RemoveImportsVisitor's form
+
+
+STATEMENT_PARTS = (
+    cst.BaseCompoundStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+
+
+def imports_in(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
+    """Every import statement under ``node``, at any depth, without visiting expressions."""
+    for child in node.children:
+        if isinstance(child, (cst.Import, cst.ImportFrom)):
+            yield child
+        elif isinstance(child, (cst.SimpleStatementLine, *STATEMENT_PARTS)):
+            yield from imports_in(child)
+
+
+def imported_modules(module: cst.Module) -> set[str]:
+    """The absolute modules a module imports from, anywhere: `a.b` for `from a.b import c`."""
+    found: set[str] = set()
+    for statement in imports_in(module):
+        if isinstance(statement, cst.Import):
+            found.update(get_full_name_for_node(alias.name) or "" for alias in statement.names)
+        elif not statement.relative and statement.module is not None:
+            found.add(get_full_name_for_node(statement.module) or "")
+    return found
+
+
+def imports_any(module: cst.Module, *packages: str) -> bool:
+    """Whether the module imports one of ``packages`` or a module inside one."""
+    roots = {name.partition(".")[0] for name in imported_modules(module)}
+    return not roots.isdisjoint(packages)
 
 
 class TidyRemoveImportsVisitor(RemoveImportsVisitor):

@@ -7,7 +7,7 @@ import pytest
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import RemoveImportsVisitor
 
-from codemods.imports import TidyImports
+from codemods.imports import TidyImports, imported_modules, imports_any
 
 
 class _Remove(TidyImports, VisitorBasedCodemodCommand):
@@ -69,3 +69,21 @@ def test_other_layouts_are_left_as_libcst_leaves_them() -> None:
 def test_used_imports_stay() -> None:
     before = '"""Doc."""\n\nfrom typing import List\nx: List[int]\n'
     assert remove(before, ("typing", "List")) == before
+
+
+def test_imported_modules_looks_into_every_block_but_not_relative_imports() -> None:
+    code = (
+        "import a, b.c as d\n"
+        "try:\n    import e\nexcept ImportError:\n    from f.g import h\n"
+        "def k():\n    if x:\n        import m\n    else:\n        from . import n\n"
+        "class P:\n    import q\n"
+        "with r: import s\n"
+        "match t:\n    case 1:\n        import u\n"
+    )
+    assert imported_modules(cst.parse_module(code)) == {"a", "b.c", "e", "f.g", "m", "q", "s", "u"}
+
+
+def test_imports_any_matches_packages_and_their_modules() -> None:
+    module = cst.parse_module("def f():\n    from mock.mock import patch\n")
+    assert imports_any(module, "mock")
+    assert not imports_any(module, "moc", "unittest")

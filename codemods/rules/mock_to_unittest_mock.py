@@ -9,7 +9,8 @@ import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
-from codemods.base import Codemod, CodemodTransformer, Example, Version
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Version
+from codemods.imports import imports_any
 
 # unittest.mock's public names, with the Python version that added the newer ones.
 STDLIB_NAMES: dict[str, Version] = {
@@ -245,6 +246,13 @@ class MockToUnittestMock(Codemod):
     url = "https://docs.python.org/3/library/unittest.mock.html"
     triggers = (b"mock",)
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of mock there is nothing to do: no scope analysis."""
+        if not imports_any(module, "mock"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import mock\n\n@mock.patch('os.getcwd')\ndef test(m): ...\n",

@@ -12,8 +12,8 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import BuiltinAssignment, ScopeProvider
 from pydantic import Field
 
-from codemods.base import Codemod, CodemodTransformer, Example, Options, Version
-from codemods.imports import TidyImports
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Version
+from codemods.imports import TidyImports, imports_any
 
 BUILTIN_GENERICS: dict[str, str] = {
     "typing.List": "list",
@@ -90,20 +90,6 @@ def has_future_annotations(module: cst.Module) -> bool:
     )
 
 
-def imported_roots(module: cst.Module) -> set[str]:
-    """Top-level packages the module imports from, anywhere in it (relative imports aside)."""
-    roots: set[str] = set()
-    for node in m.findall(module, m.Import() | m.ImportFrom()):
-        if isinstance(node, cst.Import):
-            names = [get_full_name_for_node(alias.name) for alias in node.names]
-        elif not node.relative and node.module is not None:
-            names = [get_full_name_for_node(node.module)]
-        else:
-            names = []
-        roots.update(name.partition(".")[0] for name in names if name)
-    return roots
-
-
 def type_comment_names(module: cst.Module) -> set[str]:
     """Names that `# type:` comments use: libcst does not see them, mypy does."""
     texts = [cst.ensure_type(c, cst.Comment).value for c in m.findall(module, m.Comment())]
@@ -125,7 +111,7 @@ def syntax_scope(
         return "everywhere"
     if options.keep_runtime_typing or not has_future_annotations(module):
         return "nowhere"
-    if imported_roots(module) & set(options.runtime_typing_libraries):
+    if imports_any(module, *options.runtime_typing_libraries):
         return "nowhere"
     if m.findall(module, m.Name("get_type_hints")):  # the module evaluates them itself
         return "nowhere"
@@ -204,6 +190,13 @@ class Pep585Generics(Codemod):
     triggers = (b"List", b"Dict", b"Set", b"Tuple", b"Type")
     Options = TypingOptions
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of typing there is nothing to do: no scope analysis."""
+        if not imports_any(module, "typing", "typing_extensions"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import os\nfrom typing import Dict, List\n\n"

@@ -7,7 +7,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
-from codemods.imports import TidyImports
+from codemods.imports import TidyImports, imports_any
 from codemods.rules.pep585_generics import (
     TypingOptions,
     release_import,
@@ -188,6 +188,13 @@ class Pep604Unions(Codemod):
     triggers = (b"Optional", b"Union")
     Options = TypingOptions
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of typing there is nothing to do: no scope analysis."""
+        if not imports_any(module, "typing", "typing_extensions"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import os\nfrom typing import Optional, Union\n\n"

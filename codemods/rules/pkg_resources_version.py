@@ -9,7 +9,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
-from codemods.imports import TidyImports
+from codemods.imports import TidyImports, imports_any
 
 GET_DISTRIBUTION = "pkg_resources.get_distribution"
 NOT_FOUND = "pkg_resources.DistributionNotFound"
@@ -164,6 +164,13 @@ class PkgResourcesVersion(Codemod):
     url = "https://setuptools.pypa.io/en/latest/pkg_resources.html"
     triggers = (b"pkg_resources",)
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of pkg_resources there is nothing to do: no scope analysis."""
+        if not imports_any(module, "pkg_resources"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import pkg_resources\n\n"

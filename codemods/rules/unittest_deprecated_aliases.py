@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import PositionProvider
 
 from codemods.base import Codemod, CodemodTransformer, Example
 
@@ -56,6 +57,8 @@ def _assigned_names(line: cst.SimpleStatementLine) -> set[str]:
 
 
 class Transformer(CodemodTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)  # names are matched on `self`, not resolved
+
     def visit_Module(self, node: cst.Module) -> None:
         members = _ClassMembers()
         node.visit(members)

@@ -137,7 +137,10 @@ def _members(subscript: cst.Subscript) -> list[cst.BaseExpression] | None:
             return None
         members.append(element.slice.value)
     if len(members) == 1 and isinstance(members[0], cst.Tuple):  # Union[(int, str)]
-        members = [e.value for e in members[0].elements]
+        elements = members[0].elements
+        if any(isinstance(e, cst.StarredElement) for e in elements):
+            return None
+        members = [e.value for e in elements]
     return members if all(map(_joinable, members)) else None
 
 

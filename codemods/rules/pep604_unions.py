@@ -118,6 +118,7 @@ class Transformer(TidyImports, CodemodTransformer):
                 members = [*members, cst.Name(NONE)]
         self.changed()
         release_import(self.context, original.value, self.kept_imports)
+        members = _dedented(members, _inner_indent(updated))
         return _union(members).with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
     def _allowed(self, node: cst.Subscript) -> bool:
@@ -162,6 +163,44 @@ def _flatten(member: cst.BaseExpression) -> list[cst.BaseExpression]:
 
 def _is_none(member: cst.BaseExpression) -> bool:
     return isinstance(member, cst.Name) and member.value == NONE
+
+
+def _inner_indent(subscript: cst.Subscript) -> int:
+    """How much deeper than the closing bracket the members of a one-per-line union sit."""
+    opening = subscript.lbracket.whitespace_after
+    closing = subscript.rbracket.whitespace_before
+    if not isinstance(opening, cst.ParenthesizedWhitespace):
+        return 0
+    if not isinstance(closing, cst.ParenthesizedWhitespace):
+        return 0
+    return len(opening.last_line.value) - len(closing.last_line.value)
+
+
+class _Dedent(cst.CSTTransformer):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def leave_ParenthesizedWhitespace(
+        self, original: cst.ParenthesizedWhitespace, updated: cst.ParenthesizedWhitespace
+    ) -> cst.ParenthesizedWhitespace:
+        kept = updated.last_line.value[self.width :]
+        return updated.with_changes(last_line=cst.SimpleWhitespace(kept))
+
+
+def _dedented(members: list[cst.BaseExpression], width: int) -> list[cst.BaseExpression]:
+    """Members that spanned lines inside `Optional[...]`, moved left as the brackets go.
+
+    `Optional[\n    Dict[\n        int,\n    ]\n]` becomes `Dict[\n    int,\n] | None`.
+    """
+    if width <= 0:
+        return members
+    for member in members:
+        lines = m.findall(member, m.ParenthesizedWhitespace())
+        indents = [cst.ensure_type(w, cst.ParenthesizedWhitespace).last_line.value for w in lines]
+        if any(not indent.startswith(" " * width) for indent in indents):
+            return members
+    return [cst.ensure_type(member.visit(_Dedent(width)), cst.BaseExpression) for member in members]
 
 
 def _union(members: list[cst.BaseExpression]) -> cst.BaseExpression:

@@ -144,3 +144,26 @@ def test_typing_extensions_and_type_alias() -> None:
     assert output_of(apply_codemod(NAME, code)) == (
         "from typing_extensions import TypeAlias\nMaybe: TypeAlias = int | None\n"
     )
+
+
+def test_multiline_member_moves_left_with_the_brackets() -> None:
+    code = (
+        "from typing import Dict, Optional\n"
+        "def f(\n"
+        "    handlers: Optional[\n"
+        "        Dict[\n"
+        "            int,\n"
+        "            str,\n"
+        "        ]\n"
+        "    ] = None,\n"
+        "): ...\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from typing import Dict\n"
+        "def f(\n"
+        "    handlers: Dict[\n"
+        "        int,\n"
+        "        str,\n"
+        "    ] | None = None,\n"
+        "): ...\n"
+    )

@@ -10,7 +10,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import BuiltinAssignment, ScopeProvider
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Version
 from codemods.imports import TidyImports, imports_any
@@ -67,6 +67,14 @@ class TypingOptions(Options):
         "(models, CLI and API signatures): they get the old-target treatment, as do modules "
         "that call typing.get_type_hints.",
     )
+
+    @field_validator("runtime_typing_libraries")
+    @classmethod
+    def _top_level_packages(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [name for name in names if not name.isidentifier()]
+        if bad:
+            raise ValueError(f"not a top-level package name: {bad[0]!r}")
+        return names
 
 
 def has_future_annotations(module: cst.Module) -> bool:

@@ -107,6 +107,11 @@ def test_unknown_option_is_an_error() -> None:
         apply_codemod(NAME, MODULE, {"keep_runtime": True})
 
 
+def test_runtime_typing_libraries_are_package_names() -> None:
+    with pytest.raises(ValueError, match=r"pydantic\.v1"):
+        apply_codemod(NAME, MODULE, {"runtime_typing_libraries": ["pydantic.v1"]})
+
+
 @pytest.mark.parametrize(
     "code",
     [

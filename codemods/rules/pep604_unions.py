@@ -95,6 +95,9 @@ class Transformer(TidyImports, CodemodTransformer):
             self.type_roots.update(e.slice for e in elements)
 
     def _is_generic(self, value: cst.BaseExpression) -> bool:
+        """`List`, `typing.Dict`, `list`...; not a specialisation like `Union[T, U][...]`."""
+        if not isinstance(value, (cst.Name, cst.Attribute)):
+            return False
         names = self.qualified_names(value)
         if names & set(NOT_TYPES):
             return False

@@ -122,13 +122,23 @@ def test_runtime_typing_library_keeps_old_spelling_below_3_10() -> None:
     [
         "from typing import Optional\nx: Optional[\n    int  # may be missing\n] = None\n",
         "from typing import List, Optional\nx: Optional[List[T]][int]\n",
+        "from typing import Optional, Union\nX = Union[T, U][int, Optional[str]]\n",
         "from typing import Optional\nx: Optional[None] = None\n",
         "from typing import Union\nx: Union[*Ts]\n",
         "from typing import Union\nx: Union[(int, *Ts)]\n",
         "from typing import Optional\nx: 'Optional[int]' = None\n",
         "from typing import Literal, Optional\nx: Literal['Optional[int]']\n",
     ],
-    ids=["comment", "subscripted", "optional-none", "unpack", "unpack-tuple", "string", "literal"],
+    ids=[
+        "comment",
+        "subscripted",
+        "specialised",
+        "optional-none",
+        "unpack",
+        "unpack-tuple",
+        "string",
+        "literal",
+    ],
 )
 def test_left_alone(code: str) -> None:
     assert apply_codemod(NAME, code).new_text is None

@@ -10,7 +10,7 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Version
-from codemods.imports import imports_any
+from codemods.imports import imports_any, imports_in
 
 # unittest.mock's public names, with the Python version that added the newer ones.
 STDLIB_NAMES: dict[str, Version] = {
@@ -149,8 +149,7 @@ def _fallback_only(original: cst.Try, updated: cst.Try) -> bool:
 
 
 def _mock_imports(module: cst.Module) -> list[cst.ImportFrom]:
-    found = m.findall(module, m.ImportFrom())
-    return [n for n in found if isinstance(n, cst.ImportFrom) and _is_mock_from(n)]
+    return [n for n in imports_in(module) if isinstance(n, cst.ImportFrom) and _is_mock_from(n)]
 
 
 def _is_mock_from(node: cst.ImportFrom) -> bool:

@@ -14,12 +14,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import github
 import pytest
 from github.GithubRetry import GithubRetry
+from github.Requester import Requester
 
 from tests.github_server import GitHubServer
 from tests.github_server.api import RestApi
@@ -79,6 +81,15 @@ def raw(
             return response.status, response.headers, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, error.headers, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(autouse=True)
+def plain_pygithub() -> Iterator[None]:
+    """These tests show what PyGithub itself does against the server: undo the bot's
+    process-wide pacing that a GitHub forge test in the same worker may have installed."""
+    Requester.resetConnectionClasses()
+    yield
+    Requester.resetConnectionClasses()
 
 
 @pytest.fixture

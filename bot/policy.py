@@ -42,7 +42,7 @@ from pydantic_core.core_schema import ErrorType
 from codemods.base import Codemod, Version
 from codemods.files import DEFAULT_INCLUDE
 from codemods.registry import CodemodError, all_codemods, configure, load_class
-from codemods.target import parse_version, target_for
+from codemods.target import declared_target, parse_version
 
 PROTECTED_BRANCHES = frozenset({"main", "master", "trunk", "develop", "production", "release"})
 EXPIRY_WARNING_DAYS = 14
@@ -552,7 +552,7 @@ class Policy(Model):
 
     def target_for(self, repo_root: Path) -> Version:
         """The oldest Python for one repository: the policy's, or the repository's if newer."""
-        return max(self.target, target_for(repo_root))
+        return max(self.target, declared_target(repo_root) or self.target)
 
     def commit_message_for(self, body: str = "") -> str:
         """The commit message: configured text, then ``body``, then the trailers, ours last."""

@@ -22,7 +22,6 @@ from codemods.cache import ResultCache
 from codemods.files import Candidate, discover
 from codemods.registry import configure
 from codemods.results import FileResult, Status
-from codemods.target import parse_version
 
 GENERATED_EXCLUDES = ("*_pb2.py", "*_pb2_grpc.py", "**/migrations/*.py")
 
@@ -110,7 +109,7 @@ def _apply_codemods(
 ) -> None:
     configured = [(step, configure(step.codemod, step.options)) for step in batch]
     levels = {codemod.name: step.level for step, codemod in configured}
-    target = parse_version(policy.target_python)
+    target = policy.target_for(root)
     for active, files in _groups(configured, _candidates(policy, root), waived, changes).items():
         if not active:
             continue

@@ -8,7 +8,15 @@ from pathlib import Path
 from codemods.base import Version
 
 DEFAULT_TARGET: Version = (3, 9)
-_REQUIRES = re.compile(r"""requires-python\s*=\s*["']\s*>=?\s*3\.(\d+)""")
+# Where a project states its oldest Python: the file, then the setting that holds the spec.
+_DECLARATIONS = (
+    ("pyproject.toml", re.compile(r"""^\s*requires-python\s*=\s*["']([^"']*)["']""", re.M)),
+    ("pyproject.toml", re.compile(r"""^\s*python\s*=\s*["']([^"']*)["']""", re.M)),
+    ("setup.cfg", re.compile(r"^\s*python_requires\s*=\s*(.+)$", re.M)),
+    ("setup.py", re.compile(r"""python_requires\s*=\s*["']([^"']*)["']""")),
+)
+# The lower bound in a specifier such as ">=3.8,<4", "~=3.10", "^3.9" or "==3.11.*".
+_LOWER_BOUND = re.compile(r"(?:>=|~=|\^|==|>)\s*3\.(\d+)")
 
 
 def parse_version(text: str) -> Version:
@@ -19,12 +27,26 @@ def parse_version(text: str) -> Version:
     return 3, int(match.group(1))
 
 
+def declared_target(folder: Path) -> Version | None:
+    """The oldest Python the project in ``folder`` itself declares, if it says.
+
+    Only this folder is read: a repository's clone must not inherit the requirement of
+    whatever project happens to contain the workspace.
+    """
+    for name, setting in _DECLARATIONS:
+        path = folder / name
+        if not path.is_file():
+            continue
+        for spec in setting.findall(path.read_text(errors="replace")):
+            if bound := _LOWER_BOUND.search(spec):
+                return 3, int(bound.group(1))
+    return None
+
+
 def target_for(path: Path) -> Version:
-    """From the nearest pyproject.toml's requires-python, else the default (3.9)."""
+    """What the nearest project around ``path`` declares, else the default (3.9)."""
     start = path.resolve()
     for folder in [start, *start.parents]:
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            match = _REQUIRES.search(pyproject.read_text(errors="replace"))
-            return (3, int(match.group(1))) if match else DEFAULT_TARGET
+        if (folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file():
+            return declared_target(folder) or DEFAULT_TARGET
     return DEFAULT_TARGET

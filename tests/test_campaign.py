@@ -293,3 +293,17 @@ def test_a_check_that_prints_one_huge_line_still_fits_a_pr_body(fleet: Path) -> 
     assert outcomes(result)["alpha"] is Outcome.PR_OPENED
     pr = LocalForge(fleet / "state").get_pr(local_repo(fleet / "fleet" / "alpha.git"), 1)
     assert "xxxx" in pr.body and len(pr.body) < 20_000
+
+
+def test_a_repository_declaring_a_newer_python_gets_the_newer_syntax(tmp_path: Path) -> None:
+    optional = "from typing import Optional\n\n\ndef f(x: Optional[int]) -> None:\n    pass\n"
+    modern = {"pyproject.toml": '[project]\nrequires-python = ">=3.10"\n', "m.py": optional}
+    bare(tmp_path, "modern", modern)
+    bare(tmp_path, "legacy", {"m.py": optional})
+    write_policy(tmp_path, "  - codemod: pep604-unions\ntarget_python: '3.9'\n", checks="")
+
+    result = run(tmp_path)
+
+    assert outcomes(result) == {"modern": Outcome.PR_OPENED, "legacy": Outcome.COMPLIANT}
+    rewritten = git(tmp_path / "fleet" / "modern.git", "show", "fleetmod/safe-yaml:m.py")
+    assert "def f(x: int | None) -> None:" in rewritten

@@ -144,6 +144,8 @@ def test_target_for_a_repository_is_never_below_the_policy_or_the_repository(
     )
     assert load(tmp_path, HEAD).target_for(repo) == (3, 11)
     assert load(tmp_path, HEAD + "target_python: '3.12'\n").target_for(repo) == (3, 12)
+    undeclared = make_repo(tmp_path / "undeclared", {"a.py": "x = 1\n"})
+    assert load(tmp_path, HEAD + "target_python: '3.8'\n").target_for(undeclared) == (3, 8)
 
 
 # -- refusals: one line, with the line of the offending field --------------------------------

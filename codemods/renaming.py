@@ -82,16 +82,18 @@ class Rename:
     def container(self, path: str) -> str:
         """What plays the part of ``path`` (a module above ``old``) after the rename.
 
-        ``path`` itself when ``new`` is inside it too (``logging.warn -> logging.warning``),
-        else the module that holds ``new``: importing it is always enough to read ``new``.
+        ``path`` itself when ``new`` is right inside it too (``logging.warn ->
+        logging.warning``), else the module that holds ``new``: importing it is always
+        enough to read ``new``, while ``import pkg`` need not load ``pkg.sub``.
         A builtin is its own container (read without an import).
         """
-        if is_under(self.new, path):
+        holder = self.new.rpartition(".")[0]
+        if path in (self.new, holder):
             return path
         parts = self.new.split(".")
         if parts[0] == "builtins" and len(parts) > 1:
             return ".".join(parts[:2])
-        return ".".join(parts[:-1]) or self.new
+        return holder or self.new
 
 
 @dataclass
@@ -322,10 +324,23 @@ class _Planner:
             cover = self._cover(group, use)
             if cover is None:
                 container = self.rename.container(group.local)
-                provider = self._provider(container, group.bindings[0], True, True)
+                provider = self._kept(group, container) or self._provider(
+                    container, group.bindings[0], True, True
+                )
             else:
                 provider = providers.get(id(cover))
             self._respell(use, provider)
+
+    def _kept(self, group: Group, path: str) -> Provider | None:
+        """The group's own local name, when an import of it that stays as it is imports
+        ``path`` (``import pkg.sub``) and is visible wherever the group is read."""
+        swapped = {alias for edit in self.statements.values() for alias in edit.aliases}
+        many = len(group.bindings) > 1
+        for binding in group.bindings:
+            visible = binding.module_level or not many
+            if visible and is_under(binding.path, path) and id(binding.alias) not in swapped:
+                return (group.local, group.local)
+        return None
 
     def _cover(self, group: Group, use: Use) -> Binding | None:
         """The import whose path the use goes through (the longest), if any."""

@@ -106,6 +106,7 @@ class RenameSymbol(Codemod):
     )
     url = "https://libcst.readthedocs.io/en/latest/codemods_tutorial.html"
     safety = Safety.REVIEW
+    version = 2
     triggers = (b"",)  # narrowed to the old name by file_triggers
     Options = Options
     Transformer = Transformer
@@ -180,6 +181,12 @@ class RenameSymbol(Codemod):
             "try:\n    from pkg2.mod import Name2 as Name\nexcept ImportError:\n    Name = None\n",
             options=_OPTIONS,
             title="name also bound otherwise: the import keeps it",
+        ),
+        Example(
+            "import pkg\n\npkg.f(pkg.x)\n",
+            "import pkg\nimport pkg.sub\n\npkg.sub.g(pkg.x)\n",
+            options={"old": "pkg.f", "new": "pkg.sub.g"},
+            title="moved into a submodule: `import pkg` need not load it",
         ),
         Example(
             "import collections\n\ncollections.defaultdict(list)\n",

@@ -304,6 +304,59 @@ def test_to_builtin(before: str, after: str) -> None:
     assert rename(before, {"old": "collections.OrderedDict", "new": "builtins.dict"}) == after
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "import pkg\n\npkg.f(1)\npkg.other()\n",
+            "import pkg\nimport pkg.sub\n\npkg.sub.g(1)\npkg.other()\n",
+            id="`import pkg` need not load pkg.sub: import it beside",
+        ),
+        pytest.param(
+            "import pkg\n\npkg.f(1)\n",
+            "import pkg.sub\n\npkg.sub.g(1)\n",
+            id="`import pkg` read only for the name: it becomes `import pkg.sub`",
+        ),
+        pytest.param(
+            "import pkg.sub\n\npkg.f(1)\n",
+            "import pkg.sub\n\npkg.sub.g(1)\n",
+            id="pkg.sub imported already: no second import",
+        ),
+        pytest.param(
+            "from pkg import f\n\nf(1)\n",
+            "from pkg.sub import g\n\ng(1)\n",
+            id="from-import",
+        ),
+        pytest.param(
+            "def t():\n    import pkg\n    return pkg.f(1)\n",
+            "def t():\n    import pkg.sub\n    return pkg.sub.g(1)\n",
+            id="function-local import",
+        ),
+    ],
+)
+def test_move_into_a_submodule(before: str, after: str) -> None:
+    assert rename(before, {"old": "pkg.f", "new": "pkg.sub.g"}) == after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "from pkg import mod\n\nmod.f(1)\nmod.h()\n",
+            "from pkg import mod\nfrom pkg.mod import sub\n\nsub.g(1)\nmod.h()\n",
+            id="module still read for other names",
+        ),
+        pytest.param(
+            "from pkg import mod\n\nmod.f(1)\n",
+            "from pkg.mod import sub\n\nsub.g(1)\n",
+            id="module read only for the name",
+        ),
+    ],
+)
+def test_move_into_a_submodule_of_a_from_imported_module(before: str, after: str) -> None:
+    assert rename(before, {"old": "pkg.mod.f", "new": "pkg.mod.sub.g"}) == after
+
+
 def test_unclear_read_is_reported_and_kept() -> None:
     code = same(
         """\

@@ -121,6 +121,15 @@ def test_moved_callable_through_its_module() -> None:
     assert rewrite(code, options) == ("import api.v2\n\napi.v2.open_connection(u)\n", [])
 
 
+def test_moved_into_a_submodule_of_a_package_imported_plainly() -> None:
+    options = {"old": "api.connect", "new": "api.v2.open_connection"}
+    code = "import api\n\napi.connect(u)\napi.VERSION\n"
+    assert rewrite(code, options) == (
+        "import api\nimport api.v2\n\napi.v2.open_connection(u)\napi.VERSION\n",
+        [],
+    )
+
+
 def test_a_reference_keeps_the_old_import() -> None:
     options = {"old": "api.client.connect", "new": "api.v2.open_connection"}
     code = f"{IMPORT}connect(u)\nretry(connect)\n"

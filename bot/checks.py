@@ -2,9 +2,10 @@
 time and in memory, and with an environment that carries no secrets.
 
 The command gets its own session, so a timeout kills the whole process group, grandchildren
-included; processes a command leaves behind when it exits are killed too, since nothing a
-check starts may outlive it. Output (stdout and stderr merged) is read as it comes and only
-its tail is kept, so a check printing megabytes costs a bounded amount of memory.
+included; and it runs under ``bot/reaper.py``, a child subreaper, so that what it leaves
+behind when it exits or times out is killed too, even a daemon that left the session:
+nothing a check starts may outlive it. Output (stdout and stderr merged) is read as it comes
+and only its tail is kept, so a check printing megabytes costs a bounded amount of memory.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ KILL_GRACE = 5.0
 DRAIN_TIMEOUT = 1.0
 POLL = 0.05
 READ_SIZE = 64 * 1024
+REAPER = str(Path(__file__).with_name("reaper.py"))
 
 ALLOWED = frozenset(
     {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "USER", "LOGNAME", "VIRTUAL_ENV"}
@@ -73,8 +76,9 @@ def run_command(
     """Run ``command`` with bash in ``cwd``; after ``timeout`` seconds its process group gets
     SIGTERM, then SIGKILL ``grace`` seconds later."""
     start = time.monotonic()
+    contained = [sys.executable, "-I", "-S", REAPER, str(grace / 2), "bash", "-c", command]
     with subprocess.Popen(
-        ["bash", "-c", command],
+        contained,
         cwd=cwd,
         env=clean_env(env_extra),
         stdin=subprocess.DEVNULL,

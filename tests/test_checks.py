@@ -55,9 +55,45 @@ def test_a_hanging_check_is_killed_at_its_timeout_with_its_children(tmp_path: Pa
 
 
 def test_a_check_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
-    result = run_command("stubborn", "trap '' TERM; sleep 100", tmp_path, timeout=0.5, grace=0.5)
-    assert result.timed_out and result.exit_code == -9
-    assert 1.0 <= result.seconds < 5
+    pid_file = tmp_path / "stubborn.pid"
+    command = f"trap '' TERM; echo $$ > {pid_file}; sleep 100"
+    result = run_command("stubborn", command, tmp_path, timeout=0.5, grace=0.5)
+    assert result.timed_out and not result.passed
+    assert 0.5 <= result.seconds < 5
+    assert wait_gone(int(pid_file.read_text()), seconds=0.5)
+
+
+# A daemon as a test suite starts one: its own session (setsid), then a double fork, so that
+# neither the check's process group nor its parent holds it.
+DAEMON = (
+    "import os, sys, time\n"
+    "if os.fork(): sys.exit(0)\n"
+    "os.setsid()\n"
+    "if os.fork(): sys.exit(0)\n"
+    "open(sys.argv[1], 'w').write(str(os.getpid()))\n"
+    "time.sleep(100)\n"
+)
+
+
+def daemon_command(tmp_path: Path, then: str) -> tuple[str, Path]:
+    (tmp_path / "daemon.py").write_text(DAEMON)
+    pid_file = tmp_path / "escaped.pid"
+    wait = f"while [ ! -s {pid_file} ]; do sleep 0.01; done"
+    return f"python3 daemon.py {pid_file}; {wait}; {then}", pid_file
+
+
+def test_a_daemon_that_left_the_session_dies_with_a_finished_check(tmp_path: Path) -> None:
+    command, pid_file = daemon_command(tmp_path, "echo done")
+    result = run_command("daemon", command, tmp_path, timeout=30)
+    assert result.passed and result.output_tail == "done\n"
+    assert wait_gone(int(pid_file.read_text()), seconds=1)
+
+
+def test_a_daemon_that_left_the_session_dies_with_a_timed_out_check(tmp_path: Path) -> None:
+    command, pid_file = daemon_command(tmp_path, "sleep 100")
+    result = run_command("daemon", command, tmp_path, timeout=2, grace=1)
+    assert result.timed_out and not result.passed
+    assert wait_gone(int(pid_file.read_text()), seconds=1)
 
 
 def test_processes_left_behind_by_a_finished_check_are_killed(tmp_path: Path) -> None:

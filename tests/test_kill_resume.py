@@ -57,7 +57,9 @@ with campaign_lock(state, policy.id):
     )
 print(json.dumps({"resumed": result.resumed, "outcomes": [o.to_json() for o in result.outcomes]}))
 """
-KILL_ONCE = "test -e {flag} || {{ touch {flag}; kill -KILL $PPID; sleep 5; }}"
+# The command's parent is the reaper that contains it (bot/reaper.py); the bot is the next.
+BOT = '$(cut -d" " -f4 /proc/$PPID/stat)'
+KILL_ONCE = "test -e {flag} || {{ touch {flag}; kill -KILL " + BOT + "; sleep 5; }}"
 # What the bot runs kills it: a command step after the codemod (the work tree is half
 # rewritten), or a check while it reruns on the base (in a temporary worktree).
 KILLERS = {

@@ -25,6 +25,7 @@ from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
+    QualifiedNameSource,
     ScopeProvider,
 )
 from pydantic import BaseModel, ConfigDict
@@ -134,9 +135,14 @@ class CodemodTransformer(VisitorBasedCodemodCommand):
         )
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        """The qualified names ``node`` may refer to, resolved through the module's imports."""
+        """The qualified names ``node`` may refer to, resolved through the module's imports.
+
+        Module-level variables are left out: libcst names them as if they were modules
+        (``yaml = YAML()`` makes ``yaml.load`` read "yaml.load"), so only an import or a
+        builtin can make a node refer to a library's name.
+        """
         names = self.get_metadata(QualifiedNameProvider, node, set())
-        return {n.name for n in names}
+        return {n.name for n in names if n.source is not QualifiedNameSource.LOCAL}
 
     def refers_to(self, node: cst.CSTNode, *names: str) -> str | None:
         """The first of ``names`` that ``node`` refers to, if any."""

@@ -146,6 +146,7 @@ class DatetimeUtcnow(Codemod):
         "reported. Ruff rules DTZ003/DTZ004 only detect this."
     )
     url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
+    version = 2
     safety = Safety.REVIEW
     triggers = (b"utcnow", b"utcfromtimestamp")
     Options = UtcnowOptions

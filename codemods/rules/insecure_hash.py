@@ -106,6 +106,7 @@ class InsecureHash(Codemod):
         "without `file_digest`."
     )
     url = "https://docs.python.org/3/library/hashlib.html#hashlib.new"
+    version = 2
     triggers = (b"hashlib",)
     Options = HashOptions
     Transformer = Transformer

@@ -72,6 +72,7 @@ class LoggingWarn(Codemod):
         "G010 fixes the same pattern by guessing from names."
     )
     url = "https://docs.python.org/3/library/logging.html#logging.Logger.warning"
+    version = 2
     # Every case resolves through an import of logging; b"warn" would match every file
     # that mentions warnings.
     triggers = (b"logging",)
@@ -113,4 +114,8 @@ class LoggingWarn(Codemod):
             title="not always a logger",
         ),
         Example("import logging\nlogging.warning('x')\n", title="already fixed"),
+        Example(
+            "import structlog\nlogging = structlog.get_logger()\nlogging.warn('x')\n",
+            title="a module-level variable named logging",
+        ),
     )

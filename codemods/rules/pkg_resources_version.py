@@ -162,6 +162,7 @@ class PkgResourcesVersion(Codemod):
         "reported; the rest of pkg_resources is out of scope."
     )
     url = "https://setuptools.pypa.io/en/latest/pkg_resources.html"
+    version = 2
     triggers = (b"pkg_resources",)
     Transformer = Transformer
 

@@ -202,6 +202,7 @@ class RequestsTimeout(Codemod):
         "S113 only detects this."
     )
     url = "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts"
+    version = 2
     triggers = (b"requests",)
     Options = TimeoutOptions
     Transformer = Transformer
@@ -249,6 +250,10 @@ class RequestsTimeout(Codemod):
             title="local function, string",
         ),
         Example("import httpx\nhttpx.get(url)\n", title="another library"),
+        Example(
+            "requests = {}\n\n\ndef pending(key):\n    return requests.get(key)\n",
+            title="a module-level variable named requests",
+        ),
         Example(
             "import requests\n\ndef f(session: requests.Session):\n    session.get(url)\n",
             title="annotated session: a subclass may set its own timeout",

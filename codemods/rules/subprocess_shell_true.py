@@ -187,6 +187,7 @@ class SubprocessShellTrue(Codemod):
         "S602/S605 flag every shell call, literal or not."
     )
     url = "https://docs.python.org/3/library/subprocess.html#security-considerations"
+    version = 2
     # asyncio.create_subprocess_shell contains b"subprocess". os.system/os.popen are called
     # by their name (or through an `import ... as` alias): plain b"system" would match every
     # file that mentions a filesystem.

@@ -59,6 +59,7 @@ class YamlSafeLoad(Codemod):
         "fix it."
     )
     url = "https://github.com/yaml/pyyaml/wiki/PyYAML-yaml.load(input)-Deprecation"
+    version = 2
     triggers = (b"yaml",)
     Transformer = Transformer
     examples = (
@@ -99,4 +100,8 @@ class YamlSafeLoad(Codemod):
         Example("def load(s):\n    return s\nload('yaml.load(x)')\n", title="local function"),
         Example("import yaml\nyaml.safe_load(s)  # yaml.load(s)\n", title="already fixed"),
         Example("import json\njson.load(f)\n", title="another module's load"),
+        Example(
+            "from ruamel.yaml import YAML\nyaml = YAML()\ndata = yaml.load(stream)\n",
+            title="a module-level variable named yaml",
+        ),
     )

@@ -64,7 +64,7 @@ class RestApi:
     ) -> tuple[Answer, str | None]:
         """The answer to one API request, and the operation id of the route that took it."""
         request_id = uuid.uuid4().hex[:20].upper()
-        delay = self.faults.delay()
+        delay = self.faults.delay(method, api_path)
         if delay:
             time.sleep(delay)
         matched = self.router.match(method, api_path)

@@ -14,6 +14,7 @@ from tests.github_server.records import RequestLog, RequestRecord, redact
 from tests.github_server.urls import API_PREFIX, GRAPHQL_PATH
 
 NOT_FOUND = json.dumps({"message": "Not Found", "documentation_url": DOCS}).encode()
+DROPPED = Answer(0, {}, b"")  # no answer: the handler resets the connection
 
 
 @dataclass
@@ -27,13 +28,15 @@ class Dispatcher:
         path, _, query_string = target.partition("?")
         self.faults.tick()
         query = dict(urllib.parse.parse_qsl(query_string, keep_blank_values=True))
-        kind, operation = "api", None
-        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-            api_path = path[len(API_PREFIX) :] or "/"
-            answer, operation = self.api.handle(method, api_path, query, headers, body)
-        elif path == GRAPHQL_PATH:
-            kind = "graphql"
-            answer, operation = self.api.handle(method, "/graphql", query, headers, body)
+        kind, operation, reset = "api", None, None
+        if path in (API_PREFIX, GRAPHQL_PATH) or path.startswith(API_PREFIX + "/"):
+            kind = "graphql" if path == GRAPHQL_PATH else "api"
+            api_path = "/graphql" if kind == "graphql" else path[len(API_PREFIX) :] or "/"
+            reset = self.faults.reset(method, api_path)
+            if reset is not None and not reset.handled:
+                answer = DROPPED
+            else:
+                answer, operation = self.api.handle(method, api_path, query, headers, body)
         else:
             kind = "git"
             found = self.git.handle(method, path, query_string, headers, body)
@@ -48,6 +51,7 @@ class Dispatcher:
             query=query_string,
             operation=operation,
             body=b"" if kind == "git" else body,
+            dropped=reset is not None,
         )
         self.log.add(record)
-        return answer
+        return DROPPED if reset is not None else answer

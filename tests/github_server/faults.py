@@ -20,12 +20,10 @@ SECONDARY_MESSAGE = (
 )
 
 
-@dataclass
-class _Burst:
-    remaining: int
-    status: int
-    message: str
-    headers: dict[str, str]
+@dataclass(frozen=True)
+class _Target:
+    """Which API requests a fault applies to: all, or those under a path and with a method."""
+
     path_prefix: str | None = None
     methods: frozenset[str] | None = None
 
@@ -33,6 +31,18 @@ class _Burst:
         if self.methods is not None and method not in self.methods:
             return False
         return self.path_prefix is None or api_path.startswith(self.path_prefix)
+
+
+ALL = _Target()
+
+
+@dataclass
+class _Burst:
+    remaining: int
+    status: int
+    message: str
+    headers: dict[str, str]
+    target: _Target = ALL
 
 
 @dataclass
@@ -45,6 +55,14 @@ class _Countdown:
 class _Slow:
     seconds: float
     remaining: int
+    target: _Target = ALL
+
+
+@dataclass
+class _Reset:
+    remaining: int
+    handled: bool
+    target: _Target = ALL
 
 
 class Faults:
@@ -63,6 +81,7 @@ class Faults:
         self._bursts: list[_Burst] = []
         self._countdowns: list[_Countdown] = []
         self._slow: list[_Slow] = []
+        self._resets: list[_Reset] = []
         self._push_rejections: dict[tuple[str, str], int] = {}
 
     # --- what a test calls -------------------------------------------------------------
@@ -79,30 +98,53 @@ class Faults:
         message = {502: "Server Error", 503: "Service Unavailable"}.get(
             status, "Internal Server Error"
         )
-        self._arm(_Burst(count, status, message, {}, path_prefix, _methods(methods)))
+        self._arm(_Burst(count, status, message, {}, _target(path_prefix, methods)))
 
     def secondary_rate_limit(
         self, count: int, retry_after: int | None = 1, *, methods: Iterable[str] | None = None
     ) -> None:
         """403 with GitHub's secondary-limit message, and ``retry-after`` unless None."""
         headers = {} if retry_after is None else {"retry-after": str(retry_after)}
-        self._arm(_Burst(count, 403, SECONDARY_MESSAGE, headers, None, _methods(methods)))
+        self._arm(_Burst(count, 403, SECONDARY_MESSAGE, headers, _target(None, methods)))
 
     def too_many_requests(
         self, count: int, retry_after: int = 1, *, methods: Iterable[str] | None = None
     ) -> None:
         """429 with the secondary-limit message and ``retry-after``."""
         headers = {"retry-after": str(retry_after)}
-        self._arm(_Burst(count, 429, SECONDARY_MESSAGE, headers, None, _methods(methods)))
+        self._arm(_Burst(count, 429, SECONDARY_MESSAGE, headers, _target(None, methods)))
 
     def exhaust_primary(self, reset_in_seconds: float = 2) -> None:
         """The primary budget reads remaining 0; requests get 403 until the reset."""
         self._limits.exhaust(reset_in_seconds)
 
-    def slow(self, seconds: float, count: int) -> None:
-        """The next ``count`` API requests wait ``seconds`` before they are answered."""
+    def slow(
+        self,
+        seconds: float,
+        count: int,
+        path_prefix: str | None = None,
+        *,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """The next ``count`` API requests (under ``path_prefix``) wait ``seconds`` before they
+        are carried out and answered: a client that gives up first loses the answer, not the
+        work, as with GitHub."""
         with self._lock:
-            self._slow.append(_Slow(seconds, count))
+            self._slow.append(_Slow(seconds, count, _target(path_prefix, methods)))
+
+    def reset_connections(
+        self,
+        count: int,
+        path_prefix: str | None = None,
+        *,
+        methods: Iterable[str] | None = None,
+        handled: bool = False,
+    ) -> None:
+        """The next ``count`` API requests (under ``path_prefix``) get no answer: the server
+        resets the connection (TCP RST). With ``handled`` the request is carried out first, so
+        the client cannot tell whether its write happened."""
+        with self._lock:
+            self._resets.append(_Reset(count, handled, _target(path_prefix, methods)))
 
     def reject_push(self, owner: str, name: str, count: int = 1) -> None:
         """The next ``count`` pushes to the repository are declined by its pre-receive hook."""
@@ -123,6 +165,7 @@ class Faults:
             self._bursts.clear()
             self._countdowns.clear()
             self._slow.clear()
+            self._resets.clear()
             self._push_rejections.clear()
 
     # --- what the server calls ---------------------------------------------------------
@@ -140,19 +183,28 @@ class Faults:
         for action in due:
             action()
 
-    def delay(self) -> float:
+    def delay(self, method: str, api_path: str) -> float:
         with self._lock:
             for slow in self._slow:
-                if slow.remaining > 0:
+                if slow.remaining > 0 and slow.target.matches(method, api_path):
                     slow.remaining -= 1
                     return slow.seconds
             return 0.0
+
+    def reset(self, method: str, api_path: str) -> _Reset | None:
+        """The armed reset this API request meets, if any (it uses one up)."""
+        with self._lock:
+            for reset in self._resets:
+                if reset.remaining > 0 and reset.target.matches(method, api_path):
+                    reset.remaining -= 1
+                    return reset
+        return None
 
     def injected(self, method: str, api_path: str, request_id: str) -> ApiError | None:
         """The error an armed burst answers this request with, if any (it uses one up)."""
         with self._lock:
             for burst in self._bursts:
-                if burst.remaining > 0 and burst.matches(method, api_path):
+                if burst.remaining > 0 and burst.target.matches(method, api_path):
                     burst.remaining -= 1
                     message = burst.message.format(request_id=request_id)
                     return ApiError(burst.status, message, headers=burst.headers)
@@ -178,5 +230,6 @@ class Faults:
             self._countdowns.append(_Countdown(after, action))
 
 
-def _methods(methods: Iterable[str] | None) -> frozenset[str] | None:
-    return None if methods is None else frozenset(method.upper() for method in methods)
+def _target(path_prefix: str | None, methods: Iterable[str] | None) -> _Target:
+    wanted = None if methods is None else frozenset(method.upper() for method in methods)
+    return _Target(path_prefix, wanted)

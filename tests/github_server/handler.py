@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.github_server.dispatch import Dispatcher
+from tests.github_server.dispatch import DROPPED, Dispatcher
 
 
 class HttpServer(ThreadingHTTPServer):
@@ -54,6 +56,9 @@ class Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         assert self.server.dispatcher is not None
         answer = self.server.dispatcher.dispatch(self.command, self.path, headers, body)
+        if answer is DROPPED:
+            self._reset()
+            return
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -61,6 +66,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(answer.body)
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP RST and no answer, as a dying proxy does."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()  # the socket really closes once rfile and wfile are closed
+        self.close_connection = True
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _dispatch
 

@@ -23,6 +23,7 @@ class RequestRecord:
     query: str = ""
     operation: str | None = None  # e.g. "pulls/create"; None for git and unknown routes
     body: bytes = b""  # the request body (API requests only; git packs are not kept)
+    dropped: bool = False  # the connection was reset instead of answering (status 0: not run)
 
     @property
     def is_write(self) -> bool:

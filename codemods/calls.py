@@ -99,7 +99,33 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
 def remove_args(call: cst.Call, drop: Sequence[cst.Arg]) -> cst.Call:
     """``call`` without the arguments in ``drop`` (compared by identity)."""
     kept = [a for a in call.args if not any(a is d for d in drop)]
-    if kept and kept != list(call.args):
-        original_last = call.args[-1]
-        kept[-1] = kept[-1].with_changes(comma=original_last.comma)
+    if kept and kept[-1] is not call.args[-1]:
+        last = call.args[-1]
+        comma = closing_comma(kept[-1].comma, last.comma)
+        if isinstance(comma, cst.MaybeSentinel) and _commented(kept[-1].comma):
+            closing = cst.Comma(whitespace_after=last.whitespace_after_arg)
+            comma = closing_comma(kept[-1].comma, closing)
+        kept[-1] = kept[-1].with_changes(comma=comma)
     return call.with_changes(args=kept)
+
+
+def closing_comma(
+    own: cst.Comma | cst.MaybeSentinel, last: cst.Comma | cst.MaybeSentinel
+) -> cst.Comma | cst.MaybeSentinel:
+    """The comma of an item that becomes the last of a list: the old last one's, which closes
+    the list, but keeping the comment on the item's own line."""
+    if isinstance(own, cst.Comma) and isinstance(last, cst.Comma):
+        mine, theirs = own.whitespace_after, last.whitespace_after
+        if isinstance(mine, cst.ParenthesizedWhitespace) and isinstance(
+            theirs, cst.ParenthesizedWhitespace
+        ):
+            return own.with_changes(
+                whitespace_after=mine.with_changes(indent=theirs.indent, last_line=theirs.last_line)
+            )
+    return last
+
+
+def _commented(comma: cst.Comma | cst.MaybeSentinel) -> bool:
+    """A comma followed by a comment on the same line (which goes if the comma goes)."""
+    after = comma.whitespace_after if isinstance(comma, cst.Comma) else None
+    return isinstance(after, cst.ParenthesizedWhitespace) and after.first_line.comment is not None

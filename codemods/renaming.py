@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import libcst as cst
 
+from codemods.calls import closing_comma
 from codemods.qualnames import (
     Binding,
     Form,
@@ -147,29 +148,14 @@ class _StatementEdit:
         kept = [a for a in names if a is not None]
         if not kept:
             return None
-        kept[-1] = kept[-1].with_changes(comma=_closing(kept[-1].comma, statement.names[-1].comma))
+        closing = closing_comma(kept[-1].comma, statement.names[-1].comma)
+        kept[-1] = kept[-1].with_changes(comma=closing)
         for alias in self.joined:
             kept = _joined(kept, alias)
         changes: dict[str, object] = {"names": kept}
         if self.module is not None:
             changes["module"] = dotted_expression(self.module)
         return statement.with_changes(**changes)
-
-
-def _closing(
-    own: cst.Comma | cst.MaybeSentinel, last: cst.Comma | cst.MaybeSentinel
-) -> cst.Comma | cst.MaybeSentinel:
-    """The comma of a name that becomes the last one: the old last one's, which closes the
-    list, but keeping the comment on the name's own line."""
-    if isinstance(own, cst.Comma) and isinstance(last, cst.Comma):
-        mine, theirs = own.whitespace_after, last.whitespace_after
-        if isinstance(mine, cst.ParenthesizedWhitespace) and isinstance(
-            theirs, cst.ParenthesizedWhitespace
-        ):
-            return own.with_changes(
-                whitespace_after=mine.with_changes(indent=theirs.indent, last_line=theirs.last_line)
-            )
-    return last
 
 
 def _joined(names: list[cst.ImportAlias], alias: cst.ImportAlias) -> list[cst.ImportAlias]:

@@ -97,6 +97,14 @@ def test_drop_any_drops_values_without_side_effects_only() -> None:
     assert len(findings) == 1 and "side effects" in findings[0]
 
 
+def test_a_dropped_last_argument_leaves_the_comment_of_the_one_before() -> None:
+    code = f"{IMPORT}connect(\n    u,  # where\n    legacy=True,  # old\n)\n"
+    assert rewrite(code, {"old": "api.client.connect", "drop": {"legacy": "True"}}) == (
+        f"{IMPORT}connect(\n    u,  # where\n)\n",
+        [],
+    )
+
+
 def test_without_signature_positional_arguments_stay() -> None:
     options = {**BASE, "signature": []}
     assert rewrite(f"{IMPORT}connect(u, 5, True)\n", options)[0] == (

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import git
 
+from bot import local_refs
 from bot.forges.base import Repo
 from bot.policy import branch_problem
 
@@ -374,6 +375,9 @@ def remote_head(repo: Repo, branch: str, env: Mapping[str, str]) -> str | None:
     This is what lets a rerun skip a repository whose default branch has not moved.
     """
     ref = f"refs/heads/{branch}"
+    gitdir = local_refs.git_dir(repo.clone_url)
+    if gitdir is not None and (sha := local_refs.resolve(gitdir, ref)) is not None:
+        return sha
     with _errors("ls-remote", repo.full_name):
         listing = git.cmd.Git().execute(
             ["git", "ls-remote", "--", repo.clone_url, ref],

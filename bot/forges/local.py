@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import local_refs
 from bot.forges.base import ForgeError, PrRequest, PrState, PrStatus, PullRequest, Repo
 from bot.workspace import git_error_line
 
@@ -89,6 +90,9 @@ def local_repo(path: Path) -> Repo:
     """The Repo for a repository folder (bare or not); its default branch is the origin's HEAD."""
     origin = path.resolve()
     name = origin.name.removesuffix(".git")
+    gitdir = local_refs.git_dir(str(origin))
+    if gitdir is not None and (branch := local_refs.default_branch(gitdir)) is not None:
+        return Repo(full_name=name, clone_url=str(origin), default_branch=branch)
     # The ceiling keeps git from finding an enclosing repository when `path` is not one.
     env = {"GIT_CEILING_DIRECTORIES": str(origin.parent)}
     proc = _git(origin, "symbolic-ref", "--quiet", "--short", "HEAD", env=env, ok=(0, 1, 128))

@@ -1,7 +1,7 @@
 """How a campaign over a fleet compares with the shell loop a person would otherwise write.
 
     python benchmarks/bench_campaign.py            # 200 repositories, 10% need a change
-    python benchmarks/bench_campaign.py --repos 50 --sizes 20,50
+    python benchmarks/bench_campaign.py --sizes 20,50     # smaller fleets, a quicker look
 
 For each fleet size it builds bare git repositories (a tenth with `yaml.load` calls, the
 rest clean), then times, each on a fresh copy of the fleet:

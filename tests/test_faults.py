@@ -467,3 +467,4 @@ def test_a_check_printing_megabytes_is_capped_in_the_outcome_and_ledger(fleet: P
     assert sum(f.stat().st_size for f in ledger.parent.glob("ledger.sqlite3*")) < 1_000_000
     pr = LocalForge(fleet / "state").find_pr(local_repo(fleet / "fleet" / "alpha.git"), BRANCH)
     assert pr is not None and "END-OF-OUTPUT" in pr.body
+    assert len(pr.body) < 65_536  # GitHub refuses a longer body

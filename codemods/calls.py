@@ -71,13 +71,28 @@ def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
     last = args[-1]
     between = _line_separator(call)
     if isinstance(last.comma, cst.Comma):
+        closing = last.comma.whitespace_after  # before `)`, after the trailing comma
         separator = between or last.comma.with_changes(whitespace_after=cst.SimpleWhitespace(" "))
         added = arg.with_changes(comma=last.comma)
-        args[-1] = last.with_changes(comma=separator)
     else:
+        closing = last.whitespace_after_arg
         separator = between or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         added = arg.with_changes(whitespace_after_arg=last.whitespace_after_arg)
-        args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+        last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+    gap = between.whitespace_after if between is not None else None
+    if isinstance(gap, cst.ParenthesizedWhitespace) and isinstance(
+        closing, cst.ParenthesizedWhitespace
+    ):
+        # The comment on the last argument's line stays there; the new one closes the call.
+        moved = closing.with_changes(indent=gap.indent, last_line=gap.last_line)
+        separator = separator.with_changes(whitespace_after=moved)
+        if isinstance(added.comma, cst.Comma):
+            added = added.with_changes(
+                comma=added.comma.with_changes(whitespace_after=_bare(closing))
+            )
+        else:
+            added = added.with_changes(whitespace_after_arg=_bare(closing))
+    args[-1] = last.with_changes(comma=separator)
     return call.with_changes(args=[*args, added])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 from pydantic import Field, StrictFloat, StrictInt
 
 from codemods.base import Codemod, CodemodTransformer, Example, Options
@@ -104,6 +105,8 @@ class Transformer(CodemodTransformer):
             self.report(original, f"{target.what} with timeout=None waits forever: is it meant to?")
         if given is not None or "timeout" in target.signature[: len(positional(original))]:
             return updated
+        if self._kwargs_carry_timeout(original):
+            return updated
         blocker = self._blocker(original, target)
         if blocker is not None:
             self.report(original, blocker)
@@ -135,6 +138,16 @@ class Transformer(CodemodTransformer):
             isinstance(b.value, cst.Call) and self.refers_to(b.value.func, *SESSION_FACTORIES)
             for b in bindings
         )
+
+    def _kwargs_carry_timeout(self, call: cst.Call) -> bool:
+        """``**kw`` where every value ``kw`` can hold is a literal dict with a timeout."""
+        for arg in call.args:
+            if arg.star != "**" or not isinstance(arg.value, cst.Name):
+                continue
+            bindings = self.bindings(arg.value)
+            if bindings and all(_has_timeout(b.value) and not b.entered for b in bindings):
+                return True
+        return False
 
     def _blocker(self, call: cst.Call, target: Target) -> str | None:
         """Why a timeout cannot be added to ``call`` without a human, if anything."""
@@ -175,6 +188,16 @@ class Transformer(CodemodTransformer):
         )
 
 
+def _has_timeout(value: cst.BaseExpression | None) -> bool:
+    """``{"timeout": ...}`` or ``dict(timeout=...)``, with nothing unpacked into it."""
+    if isinstance(value, cst.Dict):
+        keys = [e.key for e in value.elements if isinstance(e, cst.DictElement)]
+        return any(isinstance(k, cst.SimpleString) and k.evaluated_value == "timeout" for k in keys)
+    if isinstance(value, cst.Call) and m.matches(value.func, m.Name("dict")):
+        return keyword(value, "timeout") is not None
+    return False
+
+
 def _is_none(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value == "None"
 
@@ -202,7 +225,7 @@ class RequestsTimeout(Codemod):
         "S113 only detects this."
     )
     url = "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts"
-    version = 2
+    version = 3
     triggers = (b"requests",)
     Options = TimeoutOptions
     Transformer = Transformer
@@ -238,6 +261,11 @@ class RequestsTimeout(Codemod):
             "import requests\nrequests.get(url, **options)\n",
             findings=1,
             title="**kwargs may carry the timeout",
+        ),
+        Example(
+            "import requests\n\n\ndef f(url):\n    options = {'timeout': 5, 'verify': False}\n"
+            "    return requests.get(url, **options)\n",
+            title="**kwargs that visibly carry a timeout",
         ),
         Example(
             "import requests\ns = requests.Session()\n"

@@ -141,3 +141,40 @@ def test_timeout_option_is_written_as_given(value: float, literal: str) -> None:
 def test_timeout_option_must_be_a_positive_number(bad: object) -> None:
     with pytest.raises(CodemodError, match=r"^requests-timeout\.timeout"):
         configure(NAME, {"timeout": bad})
+
+
+@pytest.mark.parametrize(
+    ("call", "after"),
+    [
+        pytest.param(
+            "requests.post(\n    u,\n    data=b,  # payload\n)\n",
+            "requests.post(\n    u,\n    data=b,  # payload\n    timeout=30,\n)\n",
+            id="trailing comma",
+        ),
+        pytest.param(
+            "requests.post(\n    u,\n    data=b  # payload\n)\n",
+            "requests.post(\n    u,\n    data=b,  # payload\n    timeout=30\n)\n",
+            id="no trailing comma",
+        ),
+        pytest.param(
+            "requests.post(u,\n              data=b,  # payload\n              )\n",
+            "requests.post(u,\n              data=b,  # payload\n              timeout=30,\n"
+            "              )\n",
+            id="aligned with the opening bracket",
+        ),
+    ],
+)
+def test_the_comment_on_the_last_argument_stays_on_its_line(call: str, after: str) -> None:
+    code = "import requests\n"
+    assert output_of(apply_codemod(NAME, code + call)) == code + after
+
+
+def test_kwargs_visibly_holding_a_timeout_need_no_finding() -> None:
+    code = (
+        "import requests\n\n\ndef f(u, flag):\n"
+        "    carried = dict(timeout=5)\n    requests.get(u, **carried)\n"
+        "    maybe = {'verify': flag}\n    requests.get(u, **maybe)\n"
+    )
+    result = apply_codemod(NAME, code)
+    assert output_of(result) == code
+    assert [f.line for f in result.findings] == [8]

@@ -33,6 +33,7 @@ from bot.policy import Policy
 SCHEMA_VERSION = 1
 MAX_DETAILS_PER_REPO = 50  # lines of files and findings under one repository
 MAX_DETAILS = 2000  # and under all of them: a page stays readable
+MAX_NAME_WIDTH = 28  # a name in the terminal table folds only past this
 MARKDOWN_RUNS = 10
 SUMMARY_BYTES = 1_000_000  # GitHub takes at most 1 MiB of job summary per step
 COLUMNS = ("repository", "outcome", "PR", "files", "rewrites", "findings", "checks", "reason")
@@ -441,17 +442,25 @@ def _rows(outcomes: Iterable[RepoOutcome]) -> list[_Row]:
 def outcome_table(outcomes: list[RepoOutcome], title: str) -> Table:
     """The terminal table at the end of `fleetmod run` and `audit`."""
     table = Table(title=title, show_header=True)
+    # A repository's name is what a reader scans for, and a codemod's name is read whole:
+    # they fold only past MAX_NAME_WIDTH; the reasons fold first.
+    rows = _rows(outcomes)
+    widths = {
+        "repository": max((len(r.outcome.repo) for r in rows), default=0),
+        "rewrites": max((len(line) for r in rows for line in r.rewrites.split(", ")), default=0),
+    }
     for column in (c for c in COLUMNS if c != "checks"):
         justify = "right" if column in NUMERIC else "left"
         short = column in NUMERIC or column in ("outcome", "PR")  # names may wrap, never hide
-        table.add_column(column, justify=justify, no_wrap=short, overflow="fold")
-    for row in _rows(outcomes):
+        width = min(MAX_NAME_WIDTH, widths[column]) if column in widths else None
+        table.add_column(column, justify=justify, no_wrap=short, overflow="fold", min_width=width)
+    for row in rows:
         table.add_row(
             Text(row.outcome.repo),
             Text(row.outcome.outcome.value, style=TONE_STYLE[row.tone]),
             Text(row.pr, style=Style(link=row.pr_url or None)),
             Text(row.files),
-            Text(row.rewrites),
+            Text(row.rewrites.replace(", ", "\n")),
             Text(row.findings),
             Text(row.outcome.reason),
         )

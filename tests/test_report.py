@@ -397,6 +397,22 @@ def test_terminal_table_shows_markup_like_names_literally() -> None:
     assert text.index(names[0]) < text.index(names[1])  # errors first
 
 
+def test_in_eighty_columns_names_stay_whole_and_reasons_fold_first() -> None:
+    console = Console(record=True, width=80, color_system=None)
+    many = outcome("notifications-worker", Outcome.PR_OPENED, pr=3)
+    many.files = [
+        FileChange("a.py", {"requests-timeout": 2, "yaml-safe-load": 1}),
+        FileChange("b.py", {"requests-timeout": 1}),
+    ]
+    many.reason = "opened the pull request after every check passed on the first try"
+    console.print(outcome_table([many], "t"))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("notifications-worker" in line for line in lines)
+    assert any("3 requests-timeout" in line for line in lines)
+    assert any("1 yaml-safe-load" in line for line in lines)
+
+
 # -- size and the page ---------------------------------------------------------------------
 
 

@@ -127,25 +127,47 @@ class Transformer(CodemodTransformer):
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         """`try: import mock / except ImportError: from unittest import mock` is one import now."""
         before = self.try_changes.pop()
-        if self.file.changes == before or not _fallback_only(original, updated):
+        kept = None if self.file.changes == before else _fallback_only(original, updated)
+        if kept is None:
             return updated
-        body = list(updated.body.body)
+        body = _statements(kept)
         body[0] = body[0].with_changes(
             leading_lines=[*updated.leading_lines, *body[0].leading_lines]
         )
         return cst.FlattenSentinel(body)
 
 
-def _fallback_only(original: cst.Try, updated: cst.Try) -> bool:
-    """Whether each handler, catching only ImportError, imports what the try body imports."""
+def _fallback_only(original: cst.Try, updated: cst.Try) -> cst.BaseSuite | None:
+    """The branch to keep when each handler, catching only ImportError, imports what the
+    try body imports: the one that imported unittest.mock all along, with its comments (the
+    other branch's comments speak of the backport); None when the try must stay."""
     if updated.orelse or updated.finalbody or not updated.handlers:
-        return False
-    if m.findall(original.with_changes(leading_lines=()), m.Comment()):
-        return False
+        return None
     if not all(_catches_import_error(h) for h in original.handlers):
-        return False
-    body = _code(updated.body)
-    return all(_code(h.body) == body for h in updated.handlers)
+        return None
+    body = original.body
+    if isinstance(body, cst.IndentedBlock) and _has_comment([body.header, *body.footer]):
+        return None  # a comment on `try:` or closing its body speaks for the whole block
+    branches = [updated.body, *(h.body for h in updated.handlers)]
+    if any(_code(b) != _code(updated.body) for b in branches):
+        return None
+    originals = [original.body, *(h.body for h in original.handlers)]
+    unchanged = [new for old, new in zip(originals, branches, strict=True) if old.deep_equals(new)]
+    if unchanged:
+        return unchanged[0]
+    return None if m.findall(original.with_changes(leading_lines=()), m.Comment()) else updated.body
+
+
+def _has_comment(nodes: Sequence[cst.CSTNode]) -> bool:
+    return any(m.findall(node, m.Comment()) for node in nodes)
+
+
+def _statements(block: cst.BaseSuite) -> list[cst.BaseStatement]:
+    """The statements of a block, a one-line suite (`try: import mock`) made a line."""
+    if isinstance(block, cst.IndentedBlock):
+        return list(block.body)
+    suite = cst.ensure_type(block, cst.SimpleStatementSuite)
+    return [cst.SimpleStatementLine(body=suite.body, trailing_whitespace=suite.trailing_whitespace)]
 
 
 def _mock_imports(module: cst.Module) -> list[cst.ImportFrom]:
@@ -219,12 +241,14 @@ def _catches_import_error(handler: cst.ExceptHandler) -> bool:
 
 def _code(block: cst.BaseSuite) -> list[str]:
     """The statements of ``block`` as code, comments and blank lines aside."""
-    statements = block.body if isinstance(block, cst.IndentedBlock) else [block]
-    return [
-        cst.Module([]).code_for_node(s.with_changes(leading_lines=()))
-        for s in statements
-        if isinstance(s, cst.CSTNode)
+    lines = [s.with_changes(leading_lines=()) for s in _statements(block)]
+    bare = [
+        s.with_changes(trailing_whitespace=cst.TrailingWhitespace())
+        if isinstance(s, cst.SimpleStatementLine)
+        else s
+        for s in lines
     ]
+    return [cst.Module([]).code_for_node(s) for s in bare]
 
 
 class MockToUnittestMock(Codemod):
@@ -243,6 +267,7 @@ class MockToUnittestMock(Codemod):
         "reported and left alone. Drop `mock` from the test requirements afterwards."
     )
     url = "https://docs.python.org/3/library/unittest.mock.html"
+    version = 2
     triggers = (b"mock",)
     Transformer = Transformer
 

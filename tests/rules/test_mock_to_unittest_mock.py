@@ -75,8 +75,27 @@ def test_rewritten_module_runs_without_the_backport(tmp_path: Path) -> None:
             "except (ImportError, ModuleNotFoundError):\n    from mock import patch\n",
             "# mocking\nfrom unittest.mock import patch\n",
         ),
+        (
+            "try:\n    import mock  # backport\nexcept ImportError:  # py3\n"
+            "    from unittest import mock  # stdlib\n",
+            "from unittest import mock  # stdlib\n",
+        ),
+        (
+            "try:\n    from unittest import mock\nexcept ImportError:  # py2\n    import mock\n",
+            "from unittest import mock\n",
+        ),
+        (
+            "try: import mock\nexcept ImportError: from unittest import mock\nx = 1\n",
+            "from unittest import mock\nx = 1\n",
+        ),
     ],
-    ids=["backport-first", "stdlib-first"],
+    ids=[
+        "backport-first",
+        "stdlib-first",
+        "the stdlib branch keeps its comments, the backport's go",
+        "comment on the backport's handler",
+        "one-line branches",
+    ],
 )
 def test_fallback_import_collapses(before: str, after: str) -> None:
     assert output_of(apply_codemod(NAME, before)) == after
@@ -86,14 +105,14 @@ def test_fallback_import_collapses(before: str, after: str) -> None:
     "code",
     [
         "try:\n    import mock\nexcept ImportError:\n    mock = None\n",
-        "try:\n    import mock  # backport\nexcept ImportError:\n    from unittest import mock\n",
+        "try:  # noqa\n    import mock\nexcept ImportError:\n    from unittest import mock\n",
         "try:\n    import mock\nexcept Exception:\n    from unittest import mock\n",
     ],
-    ids=["other-fallback", "comment", "broad-except"],
+    ids=["other-fallback", "comment on try", "broad-except"],
 )
 def test_other_try_blocks_keep_their_shape(code: str) -> None:
     new = output_of(apply_codemod(NAME, code))
-    assert new.startswith("try:\n")
+    assert new.startswith("try:")
     assert "import mock\n" not in new.replace("from unittest import mock", "")
 
 

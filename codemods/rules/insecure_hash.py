@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
+from libcst.metadata import PositionProvider
 from pydantic import Field, field_validator
 
 from codemods.base import Codemod, CodemodTransformer, Example, Options
 from codemods.calls import argument, has_double_star, keyword
 
+# A reviewed call: bandit's nosec, ruff's noqa (bare, or naming S324).
+MARK = re.compile(r"#.*\b(nosec\b|noqa(?!:)|noqa:[\sA-Z0-9,]*\bS324\b)")
 # hashlib functions that take the algorithm as an argument: its position and name.
 NAMED = {"hashlib.new": (0, "name"), "hashlib.file_digest": (1, "digest")}
 
@@ -30,21 +35,43 @@ class HashOptions(Options):
 
 
 class Transformer(CodemodTransformer):
+    def visit_Module(self, node: cst.Module) -> None:
+        self.tree = node
+        self.lines: list[str] | None = None
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         found = self._hash(original)
-        if found is None:
+        if found is None or self._marked(original):
             return updated
         function, algorithm = found
         if function == "hashlib.file_digest":
             self.report(original, _FILE_DIGEST.format(algorithm=algorithm))
             return updated
         flag = keyword(original, "usedforsecurity")
+        call = f"hashlib.new({algorithm!r})" if function in NAMED else f"{function}()"
+        if self.target < (3, 9):
+            if flag is not None:
+                self.report(original, _TOO_NEW.format(call=call, target=self._target()))
+            else:
+                self.report(original, _OLD_TARGET.format(call=call, target=self._target()))
+            return updated
         if flag is not None and _is_false(flag.value):
             return updated
-        call = f"hashlib.new({algorithm!r})" if function in NAMED else f"{function}()"
         hidden = _HIDDEN if flag is None and has_double_star(original) else ""
         self.report(original, _MESSAGE.format(call=call, hidden=hidden))
         return updated
+
+    def _marked(self, call: cst.Call) -> bool:
+        """Whether a comment on the call's lines (`# nosec`, `# noqa: S324`) says a human
+        has judged it, as bandit and ruff honour it."""
+        if self.lines is None:
+            self.lines = self.tree.code.splitlines()
+        where = self.get_metadata(PositionProvider, call)
+        lines = self.lines[where.start.line - 1 : where.end.line]
+        return any(MARK.search(line) for line in lines)
+
+    def _target(self) -> str:
+        return ".".join(map(str, self.target))
 
     def _hash(self, call: cst.Call) -> tuple[str, str] | None:
         """The hashlib function ``call`` calls and the reported algorithm it builds."""
@@ -78,6 +105,12 @@ _MESSAGE = (
     "{call} without usedforsecurity=False{hidden}: if it protects nothing "
     "(checksum, cache key, ETag) pass usedforsecurity=False; otherwise use sha256 or better"
 )
+_OLD_TARGET = (
+    "{call}: if it protects nothing (checksum, cache key, ETag), mark it `# nosec` or "
+    "`# noqa: S324` (usedforsecurity=False needs Python 3.9, the target is {target}); "
+    "otherwise use sha256 or better"
+)
+_TOO_NEW = "{call} with usedforsecurity=, which needs Python 3.9: the target is {target}"
 _FILE_DIGEST = (
     "hashlib.file_digest with {algorithm}: if it protects nothing pass "
     "lambda: hashlib.new('{algorithm}', usedforsecurity=False); otherwise use sha256 or better"
@@ -102,11 +135,13 @@ class InsecureHash(Codemod):
         "`usedforsecurity=False` (option `algorithms`: md4, md5, sha, sha1 by default, as "
         "ruff). For each, the reviewer decides: not a security use, add "
         "`usedforsecurity=False`; a security use, move to `hashlib.sha256()` or better (and "
-        "to `hashlib.scrypt` or argon2 for passwords). Ruff rule S324 is the same check, "
-        "without `file_digest`."
+        "to `hashlib.scrypt` or argon2 for passwords). Below a 3.9 target `usedforsecurity=` "
+        "does not exist (TypeError): calls are marked `# nosec` or `# noqa: S324` instead, "
+        "which this check honours too, as bandit and ruff do. Ruff rule S324 is the same "
+        "check, without `file_digest`."
     )
     url = "https://docs.python.org/3/library/hashlib.html#hashlib.new"
-    version = 2
+    version = 3
     triggers = (b"hashlib",)
     Options = HashOptions
     Transformer = Transformer
@@ -130,6 +165,19 @@ class InsecureHash(Codemod):
             options={"algorithms": ["MD5"]},
             findings=1,
             title="only the configured algorithms",
+        ),
+        Example(
+            "import hashlib\nhashlib.md5(data)\nhashlib.md5(data, usedforsecurity=False)\n",
+            target=(3, 8),
+            findings=2,
+            title="below 3.9 usedforsecurity= is a TypeError: not advised, and reported",
+        ),
+        Example(
+            "import hashlib\nhashlib.md5(data)  # nosec: cache key\n"
+            "hashlib.sha1(\n    data,  # noqa: S324\n)\nhashlib.md5(data)  # noqa: E501\n",
+            target=(3, 8),
+            findings=1,
+            title="calls a reviewer marked for bandit or ruff",
         ),
         Example(
             "def md5(x):\n    return x\n\n\nmd5('hashlib.md5(data)')  # hashlib.md5\n",

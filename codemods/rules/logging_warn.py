@@ -20,14 +20,25 @@ LOGGER_CLASSES = ("logging.Logger", "logging.LoggerAdapter", "logging.RootLogger
 
 
 class Transformer(CodemodTransformer):
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
+        """``logging.warn`` called or not (``handler = logging.warn``), and ``log.warn(...)``."""
+        if original.attr.value != "warn":
+            return updated
+        if self.refers_to(original, *DIRECT_WARN) is None and not self._called_on_logger(original):
+            return updated
+        self.changed()
+        return updated.with_changes(attr=cst.Name("warning"))
+
+    def _called_on_logger(self, attribute: cst.Attribute) -> bool:
+        if not self._is_logger(attribute):
+            return False
+        call = self.parent(attribute)
+        return isinstance(call, cst.Call) and call.func is attribute
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = original.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "warn":
-            if self.refers_to(func, *DIRECT_WARN) is None and not self._is_logger(func):
-                return updated
-            self.changed()
-            attribute = cst.ensure_type(updated.func, cst.Attribute)
-            return updated.with_changes(func=attribute.with_changes(attr=cst.Name("warning")))
         if isinstance(func, cst.Name) and self.refers_to(func, "logging.warn") is not None:
             if self.meanings(original, "warning") not in (None, {"logging.warning"}):
                 self.report(original, "logging.warn: `warning` names something else here")
@@ -72,7 +83,7 @@ class LoggingWarn(Codemod):
         "G010 fixes the same pattern by guessing from names."
     )
     url = "https://docs.python.org/3/library/logging.html#logging.Logger.warning"
-    version = 2
+    version = 3
     # Every case resolves through an import of logging; b"warn" would match every file
     # that mentions warnings.
     triggers = (b"logging",)
@@ -88,6 +99,11 @@ class LoggingWarn(Codemod):
             "import logging as log\nlog.warn('x')\nlog.getLogger().warn('y')\n",
             "import logging as log\nlog.warning('x')\nlog.getLogger().warning('y')\n",
             title="module function, alias, direct getLogger()",
+        ),
+        Example(
+            "import logging\nlog = logging.warn\n",
+            "import logging\nlog = logging.warning\n",
+            title="passed uncalled",
         ),
         Example(
             "from logging import warn\nwarn('x')\n",

@@ -4,6 +4,10 @@ Per repository: prepare the workspace, apply the steps, apply the guardrails, ru
 checks, and then decide from the forge (not from memory) what to do: nothing, push and
 update, open, or leave alone. The decision functions are small and ordered the way a
 careful maintainer would think, so that each outcome has one place that produces it.
+
+When the forge refuses the bot's credentials, the run stops: no other repository starts,
+the outcomes that the refusal decided are not recorded, and the run stays open in the
+ledger, so that the next run resumes it with the repositories it did not finish.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from typing import Any
 
 from bot.checks import run_command
 from bot.codeowners import owners_for
-from bot.forges.base import Forge, ForgeError, PrRequest, PrState, PullRequest, Repo
+from bot.forges.base import (
+    CredentialsRefused,
+    Forge,
+    ForgeError,
+    PrRequest,
+    PrState,
+    PullRequest,
+    Repo,
+)
 from bot.ledger import Ledger
 from bot.outcomes import FileChange, Outcome, RepoOutcome
 from bot.policy import Check, Policy
@@ -36,6 +48,7 @@ BOT_CLOSER = "fleetmod"
 STABLE_WITHOUT_PR = {Outcome.COMPLIANT, Outcome.WAIVED, Outcome.NEEDS_CHANGE}
 STABLE_WITH_PR = {Outcome.PR_OPENED, Outcome.PR_UPDATED, Outcome.PR_UNCHANGED}
 OnStep = Callable[[str, str], None]
+NOT_RUN = "not run: the run stopped early; the next run resumes"
 
 
 @dataclass
@@ -90,6 +103,7 @@ class Context:
     on_step: OnStep
     previous: dict[str, RepoOutcome]
     inputs_key: str
+    stopped: str = ""  # why the run stopped early (the forge refused the credentials)
 
 
 def inputs_key(policy: Policy, today: dt.date) -> str:
@@ -107,6 +121,7 @@ class RepoJob:
     def __init__(self, ctx: Context, repo: Repo) -> None:
         self.ctx, self.repo, self.policy = ctx, repo, ctx.policy
         self.result = RepoOutcome(repo.full_name, Outcome.ERROR)
+        self.stopped = False  # the forge refused the credentials: the outcome is no fact
 
     def step(self, name: str) -> None:
         self.ctx.on_step(self.repo.full_name, name)
@@ -115,8 +130,12 @@ class RepoJob:
         started = time.monotonic()
         try:
             self._run()
-        except (WorkspaceError, ForgeError, OSError, ValueError) as exc:
-            self._finish(Outcome.ERROR, str(exc).splitlines()[0] if str(exc) else repr(exc))
+        except CredentialsRefused as exc:
+            self._stop(_line(exc))
+        except WorkspaceError as exc:
+            self._git_failed(exc)
+        except (ForgeError, OSError, ValueError) as exc:
+            self._finish(Outcome.ERROR, _line(exc))
         except Exception as exc:  # one repository failing never stops the others
             self._finish(Outcome.ERROR, f"internal error: {type(exc).__name__}: {exc}")
         self.result.seconds = round(time.monotonic() - started, 3)
@@ -125,6 +144,23 @@ class RepoJob:
 
     def _finish(self, outcome: Outcome, reason: str) -> None:
         self.result.outcome, self.result.reason = outcome, reason
+
+    def _stop(self, reason: str) -> None:
+        self.stopped = True
+        self.ctx.stopped = self.ctx.stopped or reason
+        self._finish(Outcome.ERROR, reason)
+
+    def _git_failed(self, exc: WorkspaceError) -> None:
+        """A git command failed; when the forge now refuses the credentials too (a revoked
+        token fails git first), that is why, and the run stops."""
+        try:
+            self.ctx.forge.find_pr(self.repo, self.policy.branch)
+        except CredentialsRefused as refused:
+            self._stop(f"{_line(exc)}; {_line(refused)}")
+            return
+        except ForgeError:
+            pass  # the forge's trouble with this repository: git's line says it first
+        self._finish(Outcome.ERROR, _line(exc))
 
     def _run(self) -> None:
         self.result.inputs_key = self.ctx.inputs_key
@@ -376,11 +412,16 @@ class RepoJob:
         self._finish(Outcome.PR_UPDATED, f"updated PR #{pr.number}")
 
 
+def _line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else repr(exc)
+
+
 @dataclass
 class CampaignResult:
     run_id: int
     resumed: bool
     outcomes: list[RepoOutcome]
+    stopped: str = ""  # why the run stopped early; the next run resumes it
 
 
 def _open_prs(ledger: Ledger, policy: Policy) -> int:
@@ -419,8 +460,12 @@ def run_campaign(
     )
 
     def work(repo: Repo) -> RepoOutcome:
-        outcome = RepoJob(ctx, repo).run()
-        ledger.record(run_id, outcome)
+        if ctx.stopped:
+            return RepoOutcome(repo.full_name, Outcome.ERROR, NOT_RUN)
+        job = RepoJob(ctx, repo)
+        outcome = job.run()
+        if not job.stopped:
+            ledger.record(run_id, outcome)
         on_outcome(outcome)
         return outcome
 
@@ -428,6 +473,8 @@ def run_campaign(
     workers = options.concurrency or policy.limits.concurrency
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         fresh = list(pool.map(work, todo))
-    ledger.finish(run_id)
+    if not ctx.stopped:
+        ledger.finish(run_id)
     by_name = {**done, **{o.repo: o for o in fresh}}
-    return CampaignResult(run_id, resumed, [by_name[r.full_name] for r in repos])
+    outcomes = [by_name[r.full_name] for r in repos]
+    return CampaignResult(run_id, resumed, outcomes, ctx.stopped)

@@ -9,13 +9,16 @@ GitHub's rules, as documented for the REST API:
   and 500 an hour, and (GitHub's advice, PyGithub's default) a second between two of them;
   a 403 or 429 that says "rate limit" is waited out (`retry-after`, else the reset when
   nothing is left, else at least a minute, doubling), and every thread waits;
-- 5xx answers and connection errors are retried with a doubling backoff.
+- 5xx answers, timeouts and dropped connections are retried with a doubling backoff, except
+  a write that GitHub could carry out twice (a comment) whose answer was lost: it may have
+  been done, so it is not sent again (`AnswerLost`).
 
 PyGithub paces per client object and its retry skips PATCH, so this lives below it: the
 `Governor` sees every request of every client in the process (`route_pygithub` puts it in
 PyGithub's connection classes). A wait longer than `Settings.max_wait` is not waited:
 `RateLimited` says when to try again, the campaign records that repository as an error, and
-the next run resumes it. Knobs come from the environment (see `Settings.from_env`).
+the next run resumes it. Knobs come from the environment (see `Settings.from_env`), the
+client's timeout among them (`FLEETMOD_GITHUB_TIMEOUT`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import collections
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 import requests
+import urllib3
 from github.Requester import (
     HTTPRequestsConnectionClass,
     HTTPSRequestsConnectionClass,
@@ -45,16 +50,25 @@ log = logging.getLogger("fleetmod.github")
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 RATE_LIMIT_WORDS = ("rate limit", "abuse detection", "retry your request again later")
+# POSTs that cannot do their work twice: labels and reviewers are added as sets, and GitHub
+# refuses a second open pull request from the same branch (422, which the forge resolves).
+REPEATABLE_POSTS = re.compile(r"/(?:pulls|issues/\d+/labels|pulls/\d+/requested_reviewers)$")
 ENV = {
     "min_backoff": "FLEETMOD_GITHUB_MIN_BACKOFF",
     "error_backoff": "FLEETMOD_GITHUB_ERROR_BACKOFF",
     "max_wait": "FLEETMOD_GITHUB_MAX_WAIT",
     "write_interval": "FLEETMOD_GITHUB_WRITE_INTERVAL",
+    "timeout": "FLEETMOD_GITHUB_TIMEOUT",
 }
 
 
 class RateLimited(ForgeError):
     """GitHub asked for a wait longer than the run may spend; the next run resumes."""
+
+
+class AnswerLost(ForgeError):
+    """A write that is not safe to repeat got no answer: GitHub may have carried it out, so
+    it is not sent again; the caller checks before it writes again."""
 
 
 class Response(Protocol):
@@ -76,11 +90,12 @@ class Settings:
     write_limits: tuple[tuple[int, float], ...] = ((80, 60.0), (500, 3600.0))
     write_interval: float = 1.0  # between two content-creating requests, process-wide
     reserve: float = 0.05  # below this share of a budget, requests are spread until the reset
+    timeout: float = 30.0  # whole seconds (PyGithub's rule) for one request; then it is retried
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Defaults, with FLEETMOD_GITHUB_MIN_BACKOFF, _ERROR_BACKOFF, _MAX_WAIT and
-        _WRITE_INTERVAL (seconds) from the environment."""
+        """Defaults, with FLEETMOD_GITHUB_MIN_BACKOFF, _ERROR_BACKOFF, _MAX_WAIT,
+        _WRITE_INTERVAL and _TIMEOUT (seconds) from the environment."""
         env = os.environ if environ is None else environ
         given: dict[str, float] = {}
         for name, variable in ENV.items():
@@ -89,6 +104,9 @@ class Settings:
                     given[name] = float(env[variable])
                 except ValueError:
                     raise ForgeError(f"{variable}={env[variable]!r}: expected seconds") from None
+        timeout = given.get("timeout", 1.0)
+        if timeout < 1 or not timeout.is_integer():
+            raise ForgeError(f"{ENV['timeout']}={env[ENV['timeout']]!r}: expected whole seconds")
         return replace(cls(), **given)
 
 
@@ -129,6 +147,11 @@ class Governor:
             try:
                 response = request()
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if not (_never_sent(exc) or _repeatable(verb, path)):
+                    raise AnswerLost(
+                        f"{verb} {path.partition('?')[0]}: no answer ({type(exc).__name__}); "
+                        "not sent again, since GitHub may have done it"
+                    ) from None
                 if attempt == attempts:
                     raise
                 self._retry(attempt, f"{verb} {path}: {type(exc).__name__}", pause=None)
@@ -250,6 +273,20 @@ class Governor:
         with self._lock:
             self.stats.waited += seconds
         time.sleep(seconds)
+
+
+def _repeatable(verb: str, path: str) -> bool:
+    """Whether sending the request again cannot do its work twice: reads, and writes that set
+    a state (PATCH, PUT, DELETE, the REPEATABLE_POSTS); not a comment, nor a GraphQL call."""
+    return verb != "POST" or REPEATABLE_POSTS.search(path.partition("?")[0]) is not None
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """The connection was never made, so the request cannot have reached GitHub."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def _resource(path: str) -> str:

@@ -64,6 +64,7 @@ def show(result: CampaignResult, title: str, as_json: bool) -> None:
         doc = {
             "run": result.run_id,
             "resumed": result.resumed,
+            "stopped": result.stopped,
             "outcomes": [o.to_json() for o in result.outcomes],
         }
         out.print_json(json.dumps(doc))
@@ -72,6 +73,8 @@ def show(result: CampaignResult, title: str, as_json: bool) -> None:
         err.print(f"resumed run {result.run_id}: finished repositories were not redone")
     out.print(outcome_table(result.outcomes, title))
     out.print(summary_line(result.outcomes))
+    if result.stopped:
+        err.print(Text(f"stopped early: {result.stopped}"))
 
 
 def exit_code(outcomes: list[RepoOutcome]) -> int:

@@ -17,6 +17,11 @@ class ForgeError(RuntimeError):
     """A forge operation failed; the message is one line, safe to show (no secrets)."""
 
 
+class CredentialsRefused(ForgeError):
+    """The forge refuses the bot's credentials (a revoked or expired token): every further
+    request would fail alike, so the campaign stops and the next run resumes."""
+
+
 class PrState(str, enum.Enum):
     OPEN = "open"
     CLOSED = "closed"

@@ -10,6 +10,10 @@ is registered with `bot.redact`, and text sent to GitHub is redacted too; git au
 through `git_env` only. A pull request the bot closed carries its close comment (with a
 hidden marker), which is how `find_pr` knows a closed pull request was closed by the bot and
 not by a person: the pulls API does not say who closed one.
+
+Once GitHub refuses the token (401), the forge sends nothing more with it: every later call
+raises `CredentialsRefused` at once, and the campaign stops instead of trying each remaining
+repository with a dead token.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from github.PullRequest import PullRequest as GhPull
 from github.Repository import Repository as GhRepository
 
 from bot import ratelimit
-from bot.forges.base import ForgeError, PrRequest, PrState, PrStatus, PullRequest, Repo
+from bot.forges.base import (
+    CredentialsRefused,
+    ForgeError,
+    PrRequest,
+    PrState,
+    PrStatus,
+    PullRequest,
+    Repo,
+)
 from bot.github_auth import (
     DEFAULT_BASE_URL,
     app_auth,
@@ -44,8 +56,8 @@ CLOSE_MARKER = "<!-- fleetmod:closed -->"
 CLOSE_NOTE = "fleetmod closed this pull request."
 CLOSE_WINDOW = dt.timedelta(minutes=10)  # the bot comments, then closes, within seconds
 USER_AGENT = "fleetmod"
-TIMEOUT = 30
 PER_PAGE = 100
+STOPPING = "stopping the run, the next run resumes"
 
 
 class GitHubForge:
@@ -71,16 +83,18 @@ class GitHubForge:
             auth = app_auth(app_id, private_key, installation_id)
         if auth is None:
             raise ForgeError("GitHub needs a token, or an app id, private key and installation")
-        ratelimit.configure(settings or ratelimit.Settings.from_env())
+        settings = settings or ratelimit.Settings.from_env()
+        ratelimit.configure(settings)
         ratelimit.route_pygithub()
         self.base_url = base_url.rstrip("/")
         self.web_url = web_url.rstrip("/") if web_url else None
         self._auth = auth
+        self._refused = ""  # why GitHub refused the token; then nothing more is sent with it
         self._gh = Github(
             auth=auth,
             base_url=self.base_url,
             user_agent=USER_AGENT,
-            timeout=TIMEOUT,
+            timeout=int(settings.timeout),
             per_page=PER_PAGE,
             retry=None,  # bot.ratelimit retries, for every verb
             seconds_between_requests=None,  # and paces, across every client
@@ -100,7 +114,7 @@ class GitHubForge:
         """The scope's repositories by full name: disabled ones never, archived ones and forks
         only when the scope asks for them."""
         found: dict[str, GhRepository] = {}
-        with _failures("select repositories"):
+        with self._failures("select repositories"):
             listings = []
             if scope.org:
                 listings.append(self._gh.get_organization(scope.org).get_repos())
@@ -112,11 +126,11 @@ class GitHubForge:
                 for repository in listing:
                     found.setdefault(repository.full_name.lower(), repository)
         for name in scope.repositories:
-            with _failures(f"{name}: read the repository"):
+            with self._failures(f"{name}: read the repository"):
                 repository = self._gh.get_repo(name).complete()
             found.setdefault(repository.full_name.lower(), repository)
         wanted = set(scope.topics)
-        with _failures("select repositories"):
+        with self._failures("select repositories"):
             kept = [
                 self._repo_of(r)
                 for r in found.values()
@@ -129,7 +143,7 @@ class GitHubForge:
 
     def read_file(self, repo: Repo, path: str) -> str | None:
         """A text file of the default branch through the contents API; None if absent."""
-        with _failures(f"{repo.full_name}: read {path}"):
+        with self._failures(f"{repo.full_name}: read {path}"):
             try:
                 content = self._repository(repo).get_contents(path, ref=repo.default_branch)
             except GithubException as exc:
@@ -146,13 +160,13 @@ class GitHubForge:
     # The Forge protocol
 
     def git_env(self, repo: Repo) -> dict[str, str]:
-        with _failures(f"{repo.full_name}: authenticate"):
+        with self._failures(f"{repo.full_name}: authenticate"):
             token = current_token(self._auth)
         return git_env(repo.clone_url, token)
 
     def find_pr(self, repo: Repo, head_branch: str) -> PullRequest | None:
         owner = repo.full_name.split("/", 1)[0]
-        with _failures(f"{repo.full_name}: find the pull request from {head_branch}"):
+        with self._failures(f"{repo.full_name}: find the pull request from {head_branch}"):
             page = (
                 self._repository(repo)
                 .get_pulls(state="all", head=f"{owner}:{head_branch}", sort="created")
@@ -167,7 +181,7 @@ class GitHubForge:
     def create_pr(self, repo: Repo, request: PrRequest) -> PullRequest:
         if request.head_branch == request.base_branch:
             raise ForgeError(f"{repo.full_name}: head and base are both {request.head_branch}")
-        with _failures(f"{repo.full_name}: open a pull request"):
+        with self._failures(f"{repo.full_name}: open a pull request"):
             try:
                 pull = self._repository(repo).create_pull(
                     base=request.base_branch,
@@ -194,7 +208,7 @@ class GitHubForge:
         draft: bool | None = None,
     ) -> PullRequest:
         pull = self._repository(repo).get_pull(number)
-        with _failures(f"{repo.full_name}: update pull request #{number}"):
+        with self._failures(f"{repo.full_name}: update pull request #{number}"):
             if title is not None or body is not None:
                 pull.edit(
                     title=NotSet if title is None else redact(title),
@@ -211,33 +225,37 @@ class GitHubForge:
             return self._pull_request(repo, pull)
 
     def comment(self, repo: Repo, number: int, body: str) -> None:
-        with _failures(f"{repo.full_name}: comment on #{number}"):
+        with self._failures(f"{repo.full_name}: comment on #{number}"):
             self._repository(repo).get_issue(number).create_comment(redact(body))
 
     def close_pr(self, repo: Repo, number: int, comment: str) -> PullRequest:
         """Close with ``comment`` (and the marker that says the bot closed it); closing a
-        closed pull request changes nothing; a merged one cannot be closed."""
-        with _failures(f"{repo.full_name}: close pull request #{number}"):
+        closed pull request changes nothing; a merged one cannot be closed. A close comment
+        left within CLOSE_WINDOW (by an attempt whose answer was lost) is not left again."""
+        with self._failures(f"{repo.full_name}: close pull request #{number}"):
             pull = self._repository(repo).get_pull(number).complete()
             current = self._pull_request(repo, pull)
             if current.state is PrState.MERGED:
                 raise ForgeError(f"{repo.full_name} #{number} is merged; it cannot be closed")
             if current.state is PrState.CLOSED:
                 return current
-            note = redact(comment.strip() or CLOSE_NOTE)
-            self._repository(repo).get_issue(number).create_comment(f"{note}\n\n{CLOSE_MARKER}")
+            now = dt.datetime.now(dt.timezone.utc)
+            if not any(now - left <= CLOSE_WINDOW for left in self._close_comments(repo, pull)):
+                note = redact(comment.strip() or CLOSE_NOTE)
+                issue = self._repository(repo).get_issue(number)
+                issue.create_comment(f"{note}\n\n{CLOSE_MARKER}")
             pull.edit(state="closed")
             return replace(_plain(repo, pull), closed_by=BOT)
 
     def enable_automerge(self, repo: Repo, number: int) -> None:
         """GitHub merges once the branch rules are met (GraphQL; the repository must allow
         auto-merge)."""
-        with _failures(f"{repo.full_name}: enable auto-merge on #{number}"):
+        with self._failures(f"{repo.full_name}: enable auto-merge on #{number}"):
             self._repository(repo).get_pull(number).complete().enable_automerge()
 
     def status(self, repo: Repo, number: int) -> PrStatus:
         """State and mergeability, then every commit status and check run of the head."""
-        with _failures(f"{repo.full_name}: read the status of #{number}"):
+        with self._failures(f"{repo.full_name}: read the status of #{number}"):
             pull = self._repository(repo).get_pull(number).complete()
             pr = self._pull_request(repo, pull)
             commit = self._repository(repo).get_commit(pr.head_sha)
@@ -248,6 +266,26 @@ class GitHubForge:
         return PrStatus(pr=pr, mergeable=mergeable, checks=checks)
 
     # Plumbing
+
+    @contextmanager
+    def _failures(self, action: str) -> Iterator[None]:
+        """PyGithub's and the network's exceptions as one safe line: `<action>: <what
+        happened>`. A 401 is CredentialsRefused, and after it nothing more is sent."""
+        if self._refused:
+            raise CredentialsRefused(f"{action}: not sent: {self._refused}; {STOPPING}")
+        try:
+            yield
+        except GithubException as exc:
+            message = _message(exc)
+            what = f"GitHub answered {exc.status}" + (f": {message}" if message else "")
+            if exc.status == 401:
+                self._refused = redact(f"GitHub refused the token ({exc.status} {message})")
+                raise CredentialsRefused(redact(f"{action}: {what}; {STOPPING}")) from None
+            raise ForgeError(redact(f"{action}: {what}")) from None
+        except ratelimit.AnswerLost as exc:
+            raise ratelimit.AnswerLost(f"{action}: {exc}") from None
+        except requests.RequestException as exc:
+            raise ForgeError(redact(f"{action}: {type(exc).__name__}: {exc}")) from None
 
     def _repository(self, repo: Repo) -> GhRepository:
         """A lazy repository object: building it sends nothing."""
@@ -312,17 +350,22 @@ class GitHubForge:
     def _closer(self, repo: Repo, pull: GhPull) -> str | None:
         """BOT when the pull request's author (the bot) left its close comment just before
         it was closed; None (someone else) otherwise."""
-        author = pull.user.login
         closed = pull.closed_at
-        for comment in self._repository(repo).get_issue(pull.number).get_comments():
-            if (
-                comment.user.login == author
-                and CLOSE_MARKER in (comment.body or "")
-                and closed is not None
-                and dt.timedelta(0) <= closed - comment.created_at <= CLOSE_WINDOW
-            ):
+        if closed is None:
+            return None
+        for left in self._close_comments(repo, pull):
+            if dt.timedelta(0) <= closed - left <= CLOSE_WINDOW:
                 return BOT
         return None
+
+    def _close_comments(self, repo: Repo, pull: GhPull) -> list[dt.datetime]:
+        """When the pull request's author (the bot) left a close comment on it."""
+        author = pull.user.login
+        return [
+            comment.created_at
+            for comment in self._repository(repo).get_issue(pull.number).get_comments()
+            if comment.user.login == author and CLOSE_MARKER in (comment.body or "")
+        ]
 
 
 def _plain(repo: Repo, pull: GhPull) -> PullRequest:
@@ -382,15 +425,3 @@ def _message(exc: GithubException) -> str:
         elif isinstance(error, str):
             parts.append(error)
     return ": ".join(p for p in parts if p)
-
-
-@contextmanager
-def _failures(action: str) -> Iterator[None]:
-    """PyGithub's and the network's exceptions as one safe line: `<action>: <what happened>`."""
-    try:
-        yield
-    except GithubException as exc:
-        what = f"GitHub answered {exc.status}" + (f": {_message(exc)}" if _message(exc) else "")
-        raise ForgeError(redact(f"{action}: {what}")) from None
-    except requests.RequestException as exc:
-        raise ForgeError(redact(f"{action}: {type(exc).__name__}: {exc}")) from None

@@ -19,17 +19,39 @@ REQUIREMENT_CHARACTERS = frozenset("<>=!~[];@ ")
 class Transformer(TidyImports, CodemodTransformer):
     def __init__(self, context: CodemodContext, codemod: Codemod, file: FileContext) -> None:
         super().__init__(context, codemod, file)
-        self.versions: set[cst.Call] = set()  # `get_distribution(name)` read for `.version`
+        # `get_distribution(name)` read for `.version`, and how importlib.metadata is
+        # spelled there
+        self.versions: dict[cst.Call, str] = {}
         self.blocked: set[cst.Call] = set()  # ... inside a try that must stay as it is
-        self.handlers: set[cst.BaseExpression] = set()  # DistributionNotFound to rename
+        self.handlers: dict[cst.BaseExpression, str] = {}  # DistributionNotFound to rename
 
     def visit_Module(self, node: cst.Module) -> bool:
-        self.metadata_module = _metadata_module(node)
+        if self.target < (3, 8):
+            return False
+        alias = _metadata_module(node)
         for found in m.findall(node, m.Attribute(value=m.Call(), attr=m.Name("version"))):
             call = cst.ensure_type(cst.ensure_type(found, cst.Attribute).value, cst.Call)
             if _plain_name_argument(call) and self.refers_to(call.func, GET_DISTRIBUTION):
-                self.versions.add(call)
-        return self.target >= (3, 8)
+                spelling = self._spelling(call, alias)
+                if spelling is None:
+                    self.report(
+                        call,
+                        "get_distribution(...).version: `importlib` names "
+                        "something else here: port by hand",
+                    )
+                    self.blocked.add(call)
+                self.versions[call] = spelling or ""
+        return True
+
+    def _spelling(self, node: cst.CSTNode, alias: str | None) -> str | None:
+        """How importlib.metadata is read at ``node``: through the module's own import of
+        it, else as ``importlib.metadata`` (imported if needed); None when a local variable
+        (a parameter named ``metadata`` or ``importlib``) would be read instead."""
+        if alias is not None and self.meanings(node, alias) == {"importlib.metadata"}:
+            return alias
+        if self.meanings(node, "importlib") in (None, {"importlib"}):
+            return "importlib.metadata"
+        return None
 
     def visit_Try(self, node: cst.Try) -> None:
         """A handler for DistributionNotFound must catch importlib's PackageNotFoundError now."""
@@ -40,11 +62,13 @@ class Transformer(TidyImports, CodemodTransformer):
             return
         other_calls = [c for c in calls if c not in ours and self._is_ours(c.func)]
         not_found = [e for e in caught if self.refers_to(e, NOT_FOUND)]
-        if other_calls or len(not_found) < len(caught):
+        if other_calls or len(not_found) < len(caught) or any(c in self.blocked for c in ours):
+            if not any(c in self.blocked for c in ours):
+                message = "pkg_resources exceptions caught around other pkg_resources calls"
+                self.report(node, message)
             self.blocked.update(ours)
-            self.report(node, "pkg_resources exceptions caught around other pkg_resources calls")
             return
-        self.handlers.update(not_found)
+        self.handlers.update(dict.fromkeys(not_found, self.versions[ours[0]]))
 
     def _is_ours(self, node: cst.CSTNode) -> bool:
         return any(n.startswith("pkg_resources.") for n in self.qualified_names(node))
@@ -68,7 +92,7 @@ class Transformer(TidyImports, CodemodTransformer):
         RemoveImportsVisitor.remove_unused_import_by_node(self.context, call.func)
         argument = cst.ensure_type(updated.value, cst.Call).args[0]
         return cst.Call(
-            func=cst.Attribute(self._metadata(), cst.Name("version")),
+            func=cst.Attribute(self._metadata(self.versions[call]), cst.Name("version")),
             args=[argument.with_changes(comma=cst.MaybeSentinel.DEFAULT)],
             lpar=updated.lpar,
             rpar=updated.rpar,
@@ -86,7 +110,8 @@ class Transformer(TidyImports, CodemodTransformer):
     ) -> cst.BaseExpression:
         if original in self.handlers:
             RemoveImportsVisitor.remove_unused_import_by_node(self.context, original)
-            new = cst.Attribute(self._metadata(), cst.Name("PackageNotFoundError"))
+            module = self._metadata(self.handlers[original])
+            new = cst.Attribute(module, cst.Name("PackageNotFoundError"))
             return new.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         if isinstance(original, cst.Tuple) and isinstance(updated, cst.Tuple):
             elements = [
@@ -96,12 +121,12 @@ class Transformer(TidyImports, CodemodTransformer):
             return updated.with_changes(elements=elements)
         return updated
 
-    def _metadata(self) -> cst.BaseExpression:
+    def _metadata(self, spelling: str) -> cst.BaseExpression:
         """The expression for the importlib.metadata module, importing it if needed."""
-        if self.metadata_module is not None:
-            return cst.Name(self.metadata_module)
-        AddImportsVisitor.add_needed_import(self.context, "importlib.metadata")
-        return cst.Attribute(cst.Name("importlib"), cst.Name("metadata"))
+        if spelling == "importlib.metadata":
+            AddImportsVisitor.add_needed_import(self.context, "importlib.metadata")
+            return cst.Attribute(cst.Name("importlib"), cst.Name("metadata"))
+        return cst.Name(spelling)
 
 
 def _metadata_module(module: cst.Module) -> str | None:
@@ -162,7 +187,7 @@ class PkgResourcesVersion(Codemod):
         "reported; the rest of pkg_resources is out of scope."
     )
     url = "https://setuptools.pypa.io/en/latest/pkg_resources.html"
-    version = 2
+    version = 3
     triggers = (b"pkg_resources",)
     Transformer = Transformer
 
@@ -217,6 +242,19 @@ class PkgResourcesVersion(Codemod):
             "import pkg_resources\nv = pkg_resources.get_distribution('a').version\n",
             target=(3, 7),
             title="below 3.8",
+        ),
+        Example(
+            "from importlib import metadata\nimport pkg_resources\n\n\ndef f(metadata):\n"
+            "    return pkg_resources.get_distribution('a').version\n",
+            "from importlib import metadata\nimport importlib.metadata\n\n\ndef f(metadata):\n"
+            "    return importlib.metadata.version('a')\n",
+            title="the module's import of metadata is hidden by a parameter",
+        ),
+        Example(
+            "import pkg_resources\n\n\ndef f(importlib):\n"
+            "    return pkg_resources.get_distribution('a').version\n",
+            findings=1,
+            title="importlib names something else",
         ),
         Example("def get_distribution(n):\n    return n\nget_distribution('a').version\n"),
         Example("from importlib.metadata import version\nv = version('a')  # pkg_resources\n"),

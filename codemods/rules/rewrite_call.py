@@ -275,10 +275,24 @@ class Transformer(CodemodTransformer):
                 self.report(use.occurrence.report_node, self._reference())
                 continue
             try:
-                found.append((use, plan_call(call, self.options)))
+                call_plan = plan_call(call, self.options)
+                self._check_fits(call_plan, use.occurrence.ancestors)
+                found.append((use, call_plan))
             except Unclear as exc:
                 self.report(call, str(exc))
         return [(u, p) for u, p in found if p or self.options.new is not None]
+
+    def _check_fits(self, call_plan: CallPlan, ancestors: tuple[cst.CSTNode, ...]) -> None:
+        """Before Python 3.12 an expression inside an f-string may not use its quote or a
+        backslash: an added value that does cannot go there."""
+        if self.target >= (3, 12):
+            return
+        for node in ancestors:
+            if not isinstance(node, cst.FormattedString):
+                continue
+            for name, value in call_plan.added:
+                if node.end in value or "\\" in value:
+                    raise Unclear(f"`{name}={value}` cannot go inside this f-string before 3.12")
 
     def _reference(self) -> str:
         return (
@@ -301,7 +315,7 @@ class RewriteCall(Codemod):
     )
     url = "https://libcst.readthedocs.io/en/latest/codemods.html"
     safety = Safety.REVIEW
-    version = 3
+    version = 4
     triggers = (b"",)  # narrowed to the callable's name by file_triggers
     Options = Options
     Transformer = Transformer
@@ -356,6 +370,13 @@ class RewriteCall(Codemod):
             options=_OPTIONS,
             findings=1,
             title="a dropped keyword with a run-time value",
+        ),
+        Example(
+            'from api.client import connect\n\nprint(f"{connect(url)}")\n',
+            options={"old": "api.client.connect", "add": {"mode": '"fast"'}},
+            target=(3, 11),
+            findings=1,
+            title="an added string cannot go inside an f-string of the same quote before 3.12",
         ),
         Example(
             "from api.client import connect\n\nhandlers = [connect]\n",

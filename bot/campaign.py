@@ -158,8 +158,8 @@ class RepoJob:
         except CredentialsRefused as refused:
             self._stop(f"{_line(exc)}; {_line(refused)}")
             return
-        except ForgeError:
-            pass  # the forge's trouble with this repository: git's line says it first
+        except Exception:  # only a question: git's line says what went wrong
+            pass
         self._finish(Outcome.ERROR, _line(exc))
 
     def _run(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from codemods.base import Finding
 from codemods.results import FileResult, Status
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 def default_cache_dir() -> Path:

@@ -208,7 +208,7 @@ def test_json_has_the_documented_shape(cli: Cli) -> None:
     ("codemod", "reason"),
     [
         ("Broken", "codemod test-broken produced code that does not compile: "),
-        ("Raises", "codemod test-raises raised RuntimeError: boom"),
+        ("Raises", "bad.py: codemod test-raises raised RuntimeError: boom"),
     ],
 )
 def test_a_misbehaving_codemod_fails_its_file_only(cli: Cli, codemod: str, reason: str) -> None:
@@ -225,7 +225,9 @@ def test_the_target_version_comes_from_requires_python_or_the_flag(cli: Cli) -> 
     make_tree(cli.cwd, {"a.py": "foo = 1\n"})
     new_syntax = ("--codemod", "tests.test_engine:NewSyntax")
     refused = by_path(cli.json(".", *new_syntax, code=2))["a.py"]
-    assert refused["reason"] == "codemod test-new-syntax produced syntax newer than Python 3.9"
+    assert (
+        refused["reason"] == "a.py: codemod test-new-syntax produced syntax newer than Python 3.9"
+    )
     (cli.cwd / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.10"\n')
     assert by_path(cli.json(".", *new_syntax))["a.py"]["status"] == "changed"
     assert cli.json(".", *new_syntax, "--target-version", "3.9", code=2)["target"] == "3.9"

@@ -233,7 +233,7 @@ def test_code_too_deep_for_libcst_fails_that_file_instead_of_the_run() -> None:
 def test_a_codemod_that_raises_leaves_the_file_alone_and_is_named() -> None:
     result = transform_text("m.py", "foo = explode\n", [Rename(), Raises()], (3, 9))
     assert result.status is Status.FAILED
-    assert result.reason == "codemod test-raises raised RuntimeError: boom"
+    assert result.reason == "m.py: codemod test-raises raised RuntimeError: boom"
     assert result.new_text is None and result.diff == ""
 
 
@@ -250,7 +250,7 @@ def test_output_that_does_not_compile_is_refused_and_blames_the_codemod() -> Non
 def test_syntax_newer_than_the_target_is_refused() -> None:
     refused = transform_text("m.py", "foo = 1\n", [NewSyntax()], (3, 9))
     assert refused.status is Status.FAILED
-    assert refused.reason == "codemod test-new-syntax produced syntax newer than Python 3.9"
+    assert refused.reason == "m.py: codemod test-new-syntax produced syntax newer than Python 3.9"
     allowed = transform_text("m.py", "foo = 1\n", [NewSyntax()], (3, 10))
     assert allowed.status is Status.CHANGED and "match foo:" in (allowed.new_text or "")
 
@@ -306,7 +306,7 @@ def test_every_file_gets_one_result_and_why_it_was_not_parsed(tmp_path: Path) ->
     assert {p: (r.status.value, r.reason, r.parsed) for p, r in results.items()} == {
         "a_changed.py": ("changed", "", True),
         "b_plain.py": ("unchanged", "", False),
-        "c_big.py": ("skipped", "too large (5009 bytes)", False),
+        "c_big.py": ("skipped", "too large (5.01 kB > 4.1 kB limit)", False),
         "d_generated.py": ("skipped", "@generated marker", False),
         "e_binary.py": ("skipped", "not text (NUL bytes)", False),
         "f_latin1.py": (

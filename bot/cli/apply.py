@@ -123,6 +123,12 @@ def apply_command(
     ),
     include: list[str] = typer.Option([], "--include", help="Glob of files to take."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of files to leave alone."),
+    max_file_size: float = typer.Option(
+        engine.DEFAULT_MAX_BYTES / 1e6,
+        "--max-file-size",
+        min=0,
+        help="Skip files larger than this many MB, unread.",
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON document instead."),
 ) -> None:
@@ -139,7 +145,8 @@ def apply_command(
     candidates = list(
         discover([p.absolute() for p in paths], include or DEFAULT_INCLUDE, exclude, base=cwd)
     )
-    run = _run(candidates, codemods, target, jobs, None if no_cache else ResultCache())
+    cache = None if no_cache else ResultCache()
+    run = _run(candidates, codemods, target, jobs, cache, int(max_file_size * 1e6))
     where = {c.relpath: c.path for c in candidates}
     if write and engine.write(run.results, where.__getitem__):
         run.summary = Summary.of(run.results, run.summary.seconds)  # count refused writes
@@ -153,8 +160,11 @@ def _run(
     target: Version,
     jobs: int,
     cache: ResultCache | None,
+    max_bytes: int,
 ) -> engine.Run:
-    config = engine.EngineConfig(codemods, target=target, jobs=jobs, cache=cache)
+    config = engine.EngineConfig(
+        codemods, target=target, jobs=jobs, max_bytes=max_bytes, cache=cache
+    )
     if len(candidates) < PROGRESS_THRESHOLD or not interactive():
         return engine.run(candidates, config)
     columns = (TextColumn("applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

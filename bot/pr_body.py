@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from bot import markdown as md
 from bot.policy import CodemodStep, CommandStep, Policy
@@ -114,7 +115,7 @@ def _findings(changes: ChangeSet, link_base: str) -> list[str]:
     for finding in changes.findings[:MAX_FINDINGS]:
         where = f"{finding['path']}:{finding['line']}"
         place = (
-            f"[{md.text(where)}]({link_base}/{finding['path']}#L{finding['line']})"
+            f"[{md.text(where)}]({link_base}/{quote(finding['path'])}#L{finding['line']})"
             if link_base
             else md.code(where)
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from github.Requester import RequestsResponse
 
 from bot import ratelimit
 from bot.campaign import NOT_RUN, CampaignOptions, CampaignResult, run_campaign
@@ -190,16 +191,16 @@ def test_a_token_revoked_after_some_requests_leaves_most_of_a_large_fleet_untouc
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The token dies eight requests into a run over seventeen repositories, four at a time:
+    """The token dies four requests into a run over thirteen repositories, four at a time:
     at most one repository per worker hears the 401, the rest are not tried at all."""
-    more = {f"acme/more{i:02}": f"m{i}.py" for i in range(12)}
+    more = {f"acme/more{i:02}": f"m{i}.py" for i in range(8)}
     for name, path in more.items():
         org.create_repo("acme", name.split("/")[1], {path: NEEDS_FIX})
     expected = {**FIRST_RUN, **dict.fromkeys(more, Outcome.PR_OPENED)}
     found = select(tmp_path)
     assert {r.full_name for r in found.repos} == set(expected)
     org.clear_requests()
-    org.faults.revoke_token(after_requests=8)
+    org.faults.revoke_token(after_requests=4)
 
     first = campaign(tmp_path, found=found)
 
@@ -212,7 +213,7 @@ def test_a_token_revoked_after_some_requests_leaves_most_of_a_large_fleet_untouc
     not_run = {o.repo for o in first.outcomes if o.reason == NOT_RUN}
     assert finished == {name: expected[name] for name in finished}  # nothing recorded wrongly
     assert set(finished) | stopped | not_run == set(expected)
-    assert 1 <= len(stopped) <= WORKERS and len(not_run) >= len(expected) - 8 - WORKERS
+    assert 1 <= len(stopped) <= WORKERS and len(not_run) >= len(expected) - 4 - WORKERS
     refused = [r for r in org.requests if r.status == 401]
     assert len(touched(refused)) <= WORKERS
     assert len(refused) <= 2 * WORKERS
@@ -485,3 +486,31 @@ def test_the_client_timeout_comes_from_the_environment() -> None:
     for wrong in ("0", "0.5", "soon"):
         with pytest.raises(ForgeError, match="FLEETMOD_GITHUB_TIMEOUT"):
             ratelimit.Settings.from_env({"FLEETMOD_GITHUB_TIMEOUT": wrong})
+
+
+def test_a_comment_that_never_left_is_sent_again_and_one_without_an_answer_is_not(
+    github_server: GitHubServer,
+) -> None:
+    """A refused connection proves the comment never reached GitHub: it is tried again. A
+    reset proves nothing either way (the client cannot tell whether GitHub carried the
+    comment out before the connection died): it is not."""
+    governor = ratelimit.Governor(
+        ratelimit.Settings(error_backoff=0.01, attempts=3, write_interval=0)
+    )
+    path = "/repos/acme/app/issues/1/comments"
+    sent: list[str] = []
+
+    def post(url: str) -> Callable[[], RequestsResponse]:
+        def attempt() -> RequestsResponse:
+            sent.append(url)
+            return RequestsResponse(requests.post(url, json={"body": "x"}, timeout=5))
+
+        return attempt
+
+    with pytest.raises(requests.ConnectionError):
+        governor.send("POST", path, post(f"http://127.0.0.1:9{path}"))
+    assert len(sent) == 3
+    github_server.faults.reset_connections(1)
+    with pytest.raises(ratelimit.AnswerLost, match="no answer"):
+        governor.send("POST", path, post(f"{github_server.base_url}{path}"))
+    assert len(sent) == 4 and [r.dropped for r in github_server.requests] == [True]

@@ -131,7 +131,9 @@ def cli(tmp_path: Path) -> Cli:
 # -- files, through `fleetmod apply` ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(ODD), ids=[n.removesuffix(".py") for n in ODD])
+@pytest.mark.parametrize(
+    "name", list(ODD), ids=[n.removesuffix(".py") if n.isascii() else "non_ascii" for n in ODD]
+)
 def test_an_odd_file_gets_its_documented_result_from_apply(cli: Cli, name: str) -> None:
     data, status, after, reason = ODD[name]
     (cli.cwd / name).write_bytes(data)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.forges.base import Forge, ForgeError, Repo
+from bot.forges.base import CredentialsRefused, Forge, ForgeError, Repo
 from bot.forges.local import LocalForge, local_repo
 from bot.policy import Policy, Waiver
 
@@ -157,9 +157,12 @@ def honour_opt_outs(policy: Policy, forge: GitHubForge, repos: Sequence[Repo]) -
 
 
 def _opt_out_text(forge: GitHubForge, repo: Repo) -> str | ForgeError | None:
-    """The repository's OPT_OUT_FILE; a failure to read it skips that repository only."""
+    """The repository's OPT_OUT_FILE; a failure to read it skips that repository only, but a
+    refused token stops the whole selection: every other read would be refused alike."""
     try:
         return forge.read_file(repo, OPT_OUT_FILE)
+    except CredentialsRefused:
+        raise
     except ForgeError as exc:
         return exc
 

@@ -25,3 +25,13 @@ def github_server(tmp_path: Path) -> Iterator[GitHubServer]:
         yield server
         assert not server.errors, "\n".join(server.errors)
         assert not server.schema_violations, "\n".join(map(str, server.schema_violations))
+
+
+@pytest.fixture(autouse=True)
+def own_github_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test paces its GitHub writes as a process of its own would: the process-wide
+    governor would otherwise carry earlier tests' writes over, and GitHub's 80 writes a
+    minute would hold a later test for reasons of its neighbours."""
+    from bot import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_governor", ratelimit.Governor())

@@ -21,7 +21,7 @@ from github.Requester import RequestsResponse
 from bot import ratelimit
 from bot.campaign import NOT_RUN, CampaignOptions, CampaignResult, run_campaign
 from bot.cli.campaign_cmd import show
-from bot.forges.base import ForgeError
+from bot.forges.base import CredentialsRefused, ForgeError
 from bot.forges.github import CLOSE_MARKER
 from bot.ledger import Ledger
 from bot.outcomes import Outcome
@@ -46,13 +46,6 @@ FIXED_FILE = {"acme/alpha": "app/config.py", "acme/beta": "src/load.py", "acme/g
 STOP_LINE_END = "stopping the run, the next run resumes"
 WORKERS = 4  # the policy's default concurrency
 Action = Callable[[], None]
-
-
-@pytest.fixture(autouse=True)
-def own_governor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test is a run of its own process: the process-wide pacing would otherwise carry
-    the earlier tests' writes over, and GitHub's 80 writes a minute would hold this one."""
-    monkeypatch.setattr(ratelimit, "_governor", ratelimit.Governor())
 
 
 def campaign(
@@ -183,6 +176,19 @@ def test_a_token_revoked_mid_run_stops_the_run_and_the_next_run_resumes_it(
     assert_finished(org, second)
     assert not any("/alpha/" in path for _, path in writes(org))  # done, not redone
     assert ledger.runs("safe-yaml")[-1].finished_at is not None
+
+
+def test_a_token_revoked_while_opt_out_files_are_read_stops_before_the_run(
+    org: GitHubServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    org.faults.revoke_token(after_requests=2)  # the listing passes, the opt-out reads do not
+
+    with pytest.raises(CredentialsRefused, match="401"):
+        select(tmp_path)
+
+    assert [r for r in org.requests if r.status == 401] != []
+    assert org.write_requests() == [] and not (tmp_path / "state" / "ledger.sqlite3").exists()
 
 
 def test_a_token_revoked_after_some_requests_leaves_most_of_a_large_fleet_untouched(

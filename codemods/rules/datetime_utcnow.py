@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from pydantic import Field
@@ -14,6 +15,7 @@ UTCNOW = "datetime.datetime.utcnow"
 UTCFROMTIMESTAMP = "datetime.datetime.utcfromtimestamp"
 # Django's spelling when `timezone` already names something else (django.utils.timezone).
 TIMEZONE_ALIAS = "datetime_timezone"
+_CALL = m.Call(func=m.Attribute(attr=m.Name("utcnow") | m.Name("utcfromtimestamp")))
 
 
 class UtcnowOptions(Options):
@@ -91,18 +93,41 @@ class Transformer(CodemodTransformer):
             return outer, tzinfo.value
         return None
 
-    def _utc(self, call: cst.Call) -> cst.BaseExpression | None:
-        """``timezone.utc`` spelled the way this module reaches the datetime module."""
+    def visit_Module(self, node: cst.Module) -> None:
+        """When `timezone` is taken where some call needs it, every call reads the alias:
+        one import of datetime.timezone, not two under two names."""
+        taken = any(self._timezone_taken(call) for call in m.findall(node, _CALL))
+        self.names = (TIMEZONE_ALIAS, "timezone") if taken else ("timezone", TIMEZONE_ALIAS)
+
+    def _timezone_taken(self, node: cst.CSTNode) -> bool:
+        call = cst.ensure_type(node, cst.Call)
+        return (
+            self.refers_to(call.func, UTCNOW, UTCFROMTIMESTAMP) is not None
+            and self._module_owner(call) is None
+            and self.meanings(call, "timezone") not in (None, {"datetime.timezone"})
+        )
+
+    def _module_owner(self, call: cst.Call) -> cst.BaseExpression | None:
+        """``datetime`` in ``datetime.datetime.utcnow()``: the module, which has timezone."""
         owner = cst.ensure_type(call.func, cst.Attribute).value
         if isinstance(owner, cst.Attribute) and self.refers_to(owner.value, "datetime"):
-            return cst.Attribute(cst.Attribute(owner.value, cst.Name("timezone")), cst.Name("utc"))
-        for local in ("timezone", TIMEZONE_ALIAS):
-            meanings = self.meanings(call, local)
-            if meanings is None and local not in self.imported:
-                alias = None if local == "timezone" else local
-                AddImportsVisitor.add_needed_import(self.context, "datetime", "timezone", alias)
-                self.imported.add(local)
-            if meanings is None or meanings == {"datetime.timezone"}:
+            return owner.value
+        return None
+
+    def _utc(self, call: cst.Call) -> cst.BaseExpression | None:
+        """``timezone.utc`` spelled the way this module reaches the datetime module."""
+        module = self._module_owner(call)
+        if module is not None:
+            return cst.Attribute(cst.Attribute(module, cst.Name("timezone")), cst.Name("utc"))
+        for local in self.names:
+            if self.meanings(call, local) == {"datetime.timezone"}:
+                return cst.Attribute(cst.Name(local), cst.Name("utc"))
+        for local in self.names:
+            if self.meanings(call, local) is None:
+                if local not in self.imported:
+                    alias = None if local == "timezone" else local
+                    AddImportsVisitor.add_needed_import(self.context, "datetime", "timezone", alias)
+                    self.imported.add(local)
                 return cst.Attribute(cst.Name(local), cst.Name("utc"))
         return None
 
@@ -146,7 +171,7 @@ class DatetimeUtcnow(Codemod):
         "reported. Ruff rules DTZ003/DTZ004 only detect this."
     )
     url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
-    version = 2
+    version = 3
     safety = Safety.REVIEW
     triggers = (b"utcnow", b"utcfromtimestamp")
     Options = UtcnowOptions

@@ -63,7 +63,8 @@ def test_every_call_ruff_detects_is_handled(tmp_path: Path) -> None:
     assert ruff_lines(tmp_path, code, "DTZ003,DTZ004") == handled == {3, 4, 5}
 
 
-def test_timezone_parameter_gets_the_alias_only_where_it_is_shadowed() -> None:
+def test_timezone_parameter_makes_every_call_read_one_alias() -> None:
+    """One import of datetime.timezone, not `timezone, timezone as datetime_timezone`."""
     code = (
         "from datetime import datetime\n\n"
         "def at(timezone):\n"
@@ -72,9 +73,21 @@ def test_timezone_parameter_gets_the_alias_only_where_it_is_shadowed() -> None:
         "    return datetime.utcnow()\n"
     )
     new = output_of(apply_codemod(NAME, code))
-    assert new.startswith(
-        "from datetime import timezone, timezone as datetime_timezone, datetime\n"
+    assert new == code.replace("datetime.utcnow()", "datetime.now(datetime_timezone.utc)").replace(
+        "import datetime\n", "import timezone as datetime_timezone, datetime\n"
     )
+    _run(new + "at('Europe/Paris')\nnow()\n")
+
+
+def test_timezone_imported_already_is_read_where_it_is_visible() -> None:
+    code = (
+        "from datetime import datetime, timezone\n\n"
+        "def at(timezone):\n"
+        "    return datetime.utcnow()\n\n"
+        "def now():\n"
+        "    return datetime.utcnow()\n"
+    )
+    new = output_of(apply_codemod(NAME, code))
     assert "    return datetime.now(datetime_timezone.utc)\n\ndef now():\n" in new
     assert new.endswith("    return datetime.now(timezone.utc)\n")
     _run(new + "at('Europe/Paris')\nnow()\n")

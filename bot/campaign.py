@@ -249,6 +249,11 @@ class RepoJob:
             reason = "nothing to change"
         if errors:
             self._finish(Outcome.NEEDS_CHANGE, f"{len(errors)} findings need a human; {reason}")
+        elif changes.failed:
+            # Compliance is unknown for what could not be read: a human decides (fix the
+            # file, or leave it out of scope.paths), never a silent "compliant".
+            unread = f"{len(changes.failed)} not checked ({changes.failed[0]})"
+            self._finish(Outcome.NEEDS_CHANGE, f"{unread}; {reason}")
         elif changes.waivers:
             self._finish(Outcome.WAIVED, f"covered by {len(changes.waivers)} waiver(s)")
         else:

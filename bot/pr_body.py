@@ -125,6 +125,17 @@ def _findings(changes: ChangeSet, link_base: str) -> list[str]:
     return [*lines, ""]
 
 
+def _unchecked(changes: ChangeSet) -> list[str]:
+    """What fleetmod could not read or run: the change says nothing about these."""
+    if not changes.failed:
+        return []
+    lines = ["### Not checked", "", "fleetmod could not process these; they need a human:", ""]
+    lines += [f"- {md.text(reason)}" for reason in changes.failed[:MAX_FINDINGS]]
+    if len(changes.failed) > MAX_FINDINGS:
+        lines.append(f"- ... and {len(changes.failed) - MAX_FINDINGS} more.")
+    return [*lines, ""]
+
+
 def _checks(checks: Sequence[dict[str, Any]]) -> list[str]:
     if not checks:
         return []
@@ -187,7 +198,7 @@ def propose(
     if any(not c["passed"] and not c.get("failed_before") for c in checks):
         lines += ["> **Checks failed** on this change: see below before merging.", ""]
     lines += _why(policy, set(used)) + _files(changes, used) + _review_notes(policy, set(used))
-    lines += _findings(changes, link_base) + _checks(checks)
+    lines += _findings(changes, link_base) + _unchecked(changes) + _checks(checks)
     if changes.waivers:
         lines += ["### Waivers applied", "", *(f"- {md.text(w)}" for w in changes.waivers), ""]
     lines += _reproduce(policy)

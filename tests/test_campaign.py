@@ -307,3 +307,23 @@ def test_a_repository_declaring_a_newer_python_gets_the_newer_syntax(tmp_path: P
     assert outcomes(result) == {"modern": Outcome.PR_OPENED, "legacy": Outcome.COMPLIANT}
     rewritten = git(tmp_path / "fleet" / "modern.git", "show", "fleetmod/safe-yaml:m.py")
     assert "def f(x: int | None) -> None:" in rewritten
+
+
+def test_a_file_that_cannot_be_read_is_never_counted_compliant(tmp_path: Path) -> None:
+    broken = "import yaml\n\ndef read(f)\n    return yaml.load(f)\n"
+    bare(tmp_path, "only-broken", {"load.py": broken, "ok.py": CLEAN})
+    bare(tmp_path, "mixed", {"load.py": broken, "fix.py": NEEDS_FIX})
+    write_policy(tmp_path, checks="")
+
+    result = {o.repo: o for o in run(tmp_path).outcomes}
+
+    only = result["only-broken"]
+    assert only.outcome is Outcome.NEEDS_CHANGE
+    assert only.reason.startswith("1 not checked (load.py:") and "nothing to change" in only.reason
+    assert result["mixed"].outcome is Outcome.PR_OPENED
+    pr = LocalForge(tmp_path / "state").find_pr(
+        local_repo(tmp_path / "fleet" / "mixed.git"), "fleetmod/safe-yaml"
+    )
+    assert pr is not None
+    not_checked = pr.body.split("### Not checked", 1)[1].split("###", 1)[0]
+    assert "load.py:" in not_checked and "fix.py" not in not_checked

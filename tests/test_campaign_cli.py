@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -101,3 +102,21 @@ def test_a_second_run_of_a_policy_in_progress_refuses(tmp_path: Path) -> None:
     assert LocalForge(tmp_path / "state").list_prs() == []
     after = fleetmod("run", "policy.yaml", "--state-dir", "state", cwd=tmp_path)
     assert after.returncode == 0, after.stderr
+
+
+def test_run_names_expired_and_expiring_waivers_on_stderr(tmp_path: Path) -> None:
+    make_fleet(tmp_path, 1)
+    soon = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    waivers = (
+        "waivers:\n"
+        "  - repository: svc0\n    reason: old\n    owner: alice\n    expires: 2020-01-01\n"
+        f"  - repository: other\n    reason: soon\n    owner: bob\n    expires: {soon}\n"
+    )
+    write_policy(tmp_path, waivers)
+    result = fleetmod("audit", "policy.yaml", "--state-dir", "state", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2
+    assert "policy.yaml:" in warnings[0] and "expired on 2020-01-01" in warnings[0]
+    assert f"expires on {soon}, in 3 days" in warnings[1]
+    assert "needs-change" in result.stdout  # the expired waiver no longer applies

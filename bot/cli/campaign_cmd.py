@@ -12,7 +12,7 @@ from rich.text import Text
 
 from bot.campaign import CampaignOptions, CampaignResult, run_campaign
 from bot.cli import app
-from bot.cli.console import err, fail, out
+from bot.cli.console import err, fail, out, warn
 from bot.cli.live import LiveView
 from bot.forges.base import Forge, ForgeError, Repo
 from bot.lock import LockedError, campaign_lock
@@ -28,10 +28,14 @@ STATE_HELP = "Where the ledger, clone cache and local forge live (default: ./.fl
 
 
 def load(policy_file: Path) -> Policy:
+    """The policy, or one line saying what is wrong; expired and expiring waivers are named."""
     try:
-        return load_policy(policy_file)
+        policy = load_policy(policy_file)
     except PolicyError as exc:
         fail(str(exc))
+    for warning in policy.waiver_warnings():
+        warn(warning)
+    return policy
 
 
 def scope(

@@ -24,5 +24,10 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    """Something a person should know that does not stop the command."""
+    err.print(Text.assemble(("warning:", "bold yellow"), " ", message))
+
+
 def interactive() -> bool:
     return sys.stderr.isatty()

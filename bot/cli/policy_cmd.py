@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli import app
-from bot.cli.console import err, out
+from bot.cli.console import err, out, warn
 from bot.policy import CodemodStep, Policy, PolicyError, load_policy, policy_schema
 
 policy_app = typer.Typer(help="Validate policy files, print their JSON Schema, or show one.")
@@ -58,7 +58,7 @@ def validate(
         counts += _plural(len(policy.checks), "check")
         out.print(f"ok {path} ({policy.id}@{policy.version}, {counts})", markup=False)
         for warning in policy.waiver_warnings(day):
-            err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True, highlight=False)
+            warn(warning)
     if failed:
         raise typer.Exit(2)
 

@@ -589,16 +589,19 @@ class Policy(Model):
             None,
         )
 
-    def waiver_warnings(self, today: dt.date | None = None) -> list[str]:
-        """One line per expired or soon-expiring waiver, saying where it is written."""
+    def waiver_warnings(
+        self, today: dt.date | None = None, *, expired: bool | None = None
+    ) -> list[str]:
+        """One line per expired or soon-expiring waiver (only one kind if ``expired`` says
+        which), saying where it is written."""
         today = today or dt.date.today()
         lines = []
         for index, waiver in enumerate(self.waivers):
             who = f"waivers[{index}] ({waiver.repository!r}, owner {waiver.owner})"
             days = (waiver.expires - today).days
-            if waiver.expired(today):
+            if waiver.expired(today) and expired is not False:
                 news = f"expired on {waiver.expires}; it no longer applies"
-            elif waiver.expiring_soon(today):
+            elif waiver.expiring_soon(today) and not expired:
                 news = f"expires on {waiver.expires}, " + (f"in {days} days" if days else "today")
             else:
                 continue

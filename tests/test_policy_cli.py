@@ -70,16 +70,18 @@ def test_validate_reports_every_file_and_fails_if_any_is_bad(files: Path) -> Non
     ]
 
 
-def test_validate_warns_about_expired_and_expiring_waivers(files: Path) -> None:
+def test_validate_refuses_an_expired_waiver_and_warns_about_an_expiring_one(files: Path) -> None:
     result = run("policy", "validate", "good.yaml", "--today", "2030-06-01")
-    assert result.exit_code == 0
-    assert result.stdout.startswith("ok good.yaml")
+    assert result.exit_code == 2
+    assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "warning: good.yaml:14: waivers[0] ('acme/old-*', owner alice) "
-        "expired on 2030-05-20; it no longer applies",
+        "error: good.yaml:14: waivers[0] ('acme/old-*', owner alice) "
+        "expired on 2030-05-20; it no longer applies; renew or remove it",
         "warning: good.yaml:18: waivers[1] ('acme/api', owner bob) "
         "expires on 2030-06-10, in 9 days",
     ]
+    before = run("policy", "validate", "good.yaml", "--today", "2030-05-20")
+    assert before.exit_code == 0 and before.stdout.startswith("ok good.yaml")
 
 
 def test_validate_refuses_a_date_that_is_not_one(files: Path) -> None:

@@ -30,9 +30,9 @@ def _today(value: str | None) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date like 2030-12-31") from None
 
 
-def _refuse(exc: PolicyError) -> None:
-    """The one line of a bad file; its text is the user's, never read as markup."""
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+def _refuse(message: str) -> None:
+    """The one line of a problem; its text is the user's, never read as markup."""
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -44,7 +44,12 @@ def validate(
     files: list[Path] = typer.Argument(..., help="Policy files to check."),
     today: str = typer.Option(None, "--today", help=TODAY_HELP),
 ) -> None:
-    """Check every FILE; exit 2 if any is invalid (each bad file gets one line)."""
+    """Check every FILE; exit 2 if any is invalid (each problem gets one line).
+
+    An expired waiver fails validation, so that a policy's own CI asks for it to be renewed
+    or removed; a campaign run only warns and stops applying it, so that a waiver lapsing
+    never halts a scheduled campaign across the fleet.
+    """
     day = _today(today)
     failed = False
     for path in files:
@@ -52,12 +57,17 @@ def validate(
             policy = load_policy(path)
         except PolicyError as exc:
             failed = True
-            _refuse(exc)
+            _refuse(str(exc))
             continue
-        counts = f"{_plural(len(policy.active_codemods()), 'codemod')}, "
-        counts += _plural(len(policy.checks), "check")
-        out.print(f"ok {path} ({policy.id}@{policy.version}, {counts})", markup=False)
-        for warning in policy.waiver_warnings(day):
+        expired = policy.waiver_warnings(day, expired=True)
+        for line in expired:
+            _refuse(f"{line}; renew or remove it")
+        failed = failed or bool(expired)
+        if not expired:
+            counts = f"{_plural(len(policy.active_codemods()), 'codemod')}, "
+            counts += _plural(len(policy.checks), "check")
+            out.print(f"ok {path} ({policy.id}@{policy.version}, {counts})", markup=False)
+        for warning in policy.waiver_warnings(day, expired=False):
             warn(warning)
     if failed:
         raise typer.Exit(2)
@@ -78,7 +88,7 @@ def show(
     try:
         policy = load_policy(file)
     except PolicyError as exc:
-        _refuse(exc)
+        _refuse(str(exc))
         raise typer.Exit(2) from None
     out.rule(f"[bold]{policy.id}[/]@{policy.version}: {escape(policy.title)}")
     if policy.description:

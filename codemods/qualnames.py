@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ import libcst as cst
 from libcst.metadata import BaseAssignment, ImportAssignment, MetadataWrapper, ScopeProvider
 
 Line = cst.SimpleStatementLine | cst.SimpleStatementSuite
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+TYPE_LIKE = re.compile(r"[\w. \[\],|'\"]+")
 Chain = list[cst.Name | cst.Attribute]
 
 
@@ -206,6 +209,11 @@ class Occurrence:
     chain: Chain
     ancestors: tuple[cst.CSTNode, ...]  # from the tree's root down to the chain, excluded
     site: StringSite | None = None
+    sources: frozenset[int] | None = None  # ids of the import statements it may read; None: all
+
+    def reads(self, binding: Binding) -> bool:
+        """Whether this may read the name that ``binding`` imports (of its group)."""
+        return self.sources is None or id(binding.statement) in self.sources
 
     @property
     def root(self) -> cst.Name:
@@ -302,15 +310,8 @@ def annotation_text(node: cst.SimpleString) -> str | None:
     return text if text and text == text.strip() else None
 
 
-_SCOPES = (
-    cst.FunctionDef,
-    cst.Lambda,
-    cst.ClassDef,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, *_COMPREHENSIONS)
 
 # Fields that hold only whitespace, punctuation or comments: never a name.
 _INERT_FIELDS = {
@@ -347,7 +348,11 @@ class _Collector:
         self.read: set[str] = set()
         self.exported: set[str] = set()
         self.mentions: list[cst.SimpleString] = []
+        self.opaque: set[str] = set()  # names in annotation strings that could not be parsed
+        self.not_types: set[str] = set()  # names given a string or a ForwardRef
         self.calls: dict[int, cst.Call] = {}
+        self.scoped: dict[int | None, set[str]] = {}
+        self._scopes: list[cst.CSTNode] = []
         self._annotation = 0
         self._export = 0
         self._depth = 0  # functions, classes and comprehensions around the current node
@@ -360,16 +365,31 @@ class _Collector:
             self.bound.update(names)
             if not self._depth:
                 self.module_bound.update(names)
-        scope = kind in _SCOPES
+            self._bind(node, names)
+        scope = kind in SCOPES
         self._depth += scope
         self.stack.append(node)
+        if scope:
+            self._scopes.append(node)
         handler = _HANDLERS.get(kind)
         if handler is None:
             self.children(node)
         else:
             handler(self, node)
+        if scope:
+            self._scopes.pop()
         self.stack.pop()
         self._depth -= scope
+
+    def _bind(self, node: cst.CSTNode, names: list[str]) -> None:
+        """Record ``names`` in the scope ``node`` binds them in (None: the module's)."""
+        scopes = self._scopes
+        if isinstance(node, cst.NamedExpr):  # binds outside the comprehension it is in
+            scopes = [s for s in scopes if not isinstance(s, _COMPREHENSIONS)]
+        key = id(scopes[-1]) if scopes else None
+        self.scoped.setdefault(key, set()).update(names)
+        if isinstance(node, cst.Global):
+            self.scoped.setdefault(None, set()).update(names)
 
     def children(self, node: cst.CSTNode) -> None:
         for name in _fields(type(node)):
@@ -407,8 +427,27 @@ class _Collector:
         """Imports: what they bind is known from the statement scan."""
 
     def call(self, node: cst.Call) -> None:
+        """A call's arguments are values, even inside an annotation (`Field("List")`), but
+        for the types given to `cast` and `TypeVar`: their strings are parsed."""
         self.calls[id(node.func)] = node
-        self.children(node)
+        self.walk(node.func)
+        typed = _typed_arguments(node)
+        outer = self._annotation
+        for arg in node.args:
+            self._annotation = int(any(arg is t for t in typed))
+            self.walk(arg)
+        self._annotation = outer
+
+    def ann_assign(self, node: cst.AnnAssign) -> None:
+        """The value of `X: TypeAlias = "..."` is a type: its string is parsed."""
+        self.walk(node.target)
+        self.walk(node.annotation)
+        if node.value is not None:
+            self._note_value([node.target], node.value)
+            alias = _spelled(node.annotation.annotation) == "TypeAlias"
+            self._annotation += alias
+            self.walk(node.value)
+            self._annotation -= alias
 
     def annotation(self, node: cst.Annotation) -> None:
         self._annotation += 1
@@ -420,9 +459,17 @@ class _Collector:
             [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
         )
         exported = any(_is_all(t) for t in targets)
+        if isinstance(node, cst.Assign):
+            self._note_value(targets, node.value)
         self._export += exported
         self.children(node)
         self._export -= exported
+
+    def _note_value(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression) -> None:
+        """Names given a string or a `ForwardRef(...)`: not classes, whatever the annotation."""
+        forward = isinstance(value, cst.Call) and _spelled(value.func) == "ForwardRef"
+        if forward or isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            self.not_types.update(t.value for t in targets if isinstance(t, cst.Name))
 
     def string(self, node: cst.SimpleString) -> None:
         value = node.evaluated_value
@@ -433,13 +480,19 @@ class _Collector:
         text = annotation_text(node) if self._annotation else None
         if text is not None:
             self._annotation_string(node, text)
-        elif is_under(value, self.old) or value.startswith(self.old + ":"):
+        elif self._annotation or (
+            TYPE_LIKE.fullmatch(value)
+            and any(isinstance(n, cst.SubscriptElement) for n in self.stack)
+        ):  # a type we cannot see into, maybe a forward reference: `Dict[str, "List[int]"]`
+            self.opaque.update(IDENTIFIER.findall(value))
+        if text is None and (is_under(value, self.old) or value.startswith(self.old + ":")):
             self.mentions.append(node)
 
     def _annotation_string(self, node: cst.SimpleString, text: str) -> None:
         try:
             expression = cst.parse_expression(text)
         except cst.ParserSyntaxError:
+            self.opaque.update(IDENTIFIER.findall(text))
             return
         site = StringSite(node, expression, tuple(self.stack))
         inner = _Collector(self.roots, self.old, site)
@@ -447,6 +500,7 @@ class _Collector:
         inner.walk(expression)
         self.occurrences += inner.occurrences
         self.read |= inner.read
+        self.opaque |= inner.opaque
         self.mentions += inner.mentions
 
 
@@ -460,9 +514,28 @@ _HANDLERS: dict[type[cst.CSTNode], Callable[[_Collector, Any], None]] = {
     cst.Call: _Collector.call,
     cst.Annotation: _Collector.annotation,
     cst.Assign: _Collector.assignment,
+    cst.AnnAssign: _Collector.ann_assign,
     cst.AugAssign: _Collector.assignment,
     cst.SimpleString: _Collector.string,
 }
+
+
+def _spelled(node: cst.BaseExpression) -> str | None:
+    """The last name of ``node`` (`cast` for `typing.cast`): for hints, not for meaning."""
+    if isinstance(node, cst.Name):
+        return node.value
+    return node.attr.value if isinstance(node, cst.Attribute) else None
+
+
+def _typed_arguments(call: cst.Call) -> list[cst.Arg]:
+    """The arguments of a call spelled like `cast(T, x)` or `TypeVar("T", A, bound=B)`
+    that are types (whatever the callee, the strings in them are only parsed)."""
+    name = _spelled(call.func)
+    if name == "cast":
+        return list(call.args[:1])
+    if name == "TypeVar":
+        return [a for a in call.args[1:] if a.keyword is None or a.keyword.value == "bound"]
+    return []
 
 
 def _is_all(target: cst.BaseExpression) -> bool:
@@ -483,6 +556,9 @@ class Index:
     mentions: list[cst.SimpleString] = field(default_factory=list)
     calls: dict[int, cst.Call] = field(default_factory=dict)
     hidden: list[tuple[Star, str]] = field(default_factory=list)  # star imports that may hide it
+    scoped: dict[int | None, set[str]] = field(default_factory=dict)  # names bound per scope
+    opaque: set[str] = field(default_factory=set)  # names in unparsed annotation strings
+    not_types: set[str] = field(default_factory=set)  # names given a string or a ForwardRef
 
     def uses(self) -> list[Use]:
         """Every occurrence that refers to ``old`` or into it, at its shortest such node."""
@@ -512,6 +588,20 @@ class Index:
 
     def bindings_of(self, local: str) -> list[Binding]:
         return [b for b in self.imports.bindings if b.local == local]
+
+    def binds(self, name: str) -> bool:
+        """Whether anything in the module (an import, a parameter, a def...) binds ``name``."""
+        return name in self.bound or any(b.local == name for b in self.imports.bindings)
+
+    def rebinds(self, name: str, ancestors: Sequence[cst.CSTNode]) -> bool:
+        """Whether ``name`` read below ``ancestors`` may mean something the module binds,
+        rather than the builtin: whether a scope visible there binds it, anywhere in it.
+
+        A star import is not taken to bind it (no star import exports builtins' names).
+        """
+        if not self.binds(name):
+            return False
+        return any(name in self.scoped.get(key, ()) for key in visible_scopes(ancestors))
 
 
 def index_module(
@@ -545,10 +635,41 @@ def index_module(
     return index
 
 
+def visible_scopes(ancestors: Sequence[cst.CSTNode]) -> list[int | None]:
+    """The scopes whose names can be read below ``ancestors`` (innermost first, None for the
+    module), as keys of ``Index.scoped``.
+
+    A function's parameters, return annotation and decorators are evaluated in the scope
+    around it, as are a class's bases; a class body is seen from its own statements and
+    the annotations of its methods, not from inside their bodies.
+    """
+    found: list[int | None] = []
+    for depth in range(len(ancestors) - 1, -1, -1):
+        node = ancestors[depth]
+        if not isinstance(node, SCOPES):
+            continue
+        inner = ancestors[depth + 1] if depth + 1 < len(ancestors) else None
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and inner is not node.body:
+            continue  # a header: evaluated outside
+        if isinstance(node, cst.ClassDef) and found:
+            continue  # a class body is not seen from the functions inside it
+        found.append(id(node))
+    found.append(None)
+    return found
+
+
+def _scope_key(ancestors: Sequence[cst.CSTNode]) -> int | None:
+    return next((id(n) for n in reversed(ancestors) if isinstance(n, SCOPES)), None)
+
+
 def _collect(module: cst.Module, index: Index, roots: set[str]) -> None:
     collector = _Collector(roots, index.old)
     collector.walk(module)
     index.bound, index.module_bound = collector.bound, collector.module_bound
+    index.scoped, index.opaque = collector.scoped, collector.opaque
+    index.not_types = collector.not_types
+    for binding in index.imports.bindings:
+        index.scoped.setdefault(_scope_key(binding.ancestors), set()).add(binding.local)
     index.read = collector.read
     index.exported, index.mentions = collector.exported, collector.mentions
     index.calls = collector.calls
@@ -598,6 +719,7 @@ def _resolve_with_scopes(
         if groups == {None} or not groups:
             continue
         group = next(iter(groups)) if len(groups) == 1 else None
+        occurrence.sources = frozenset(id(a.node) for a in mine if _is_import(a))
         if group is not None:
             group.chains.append(occurrence)
         else:

@@ -43,14 +43,14 @@ def remove(code: str, *names: tuple[str, str | None]) -> str:
         ),
         (
             "import os\n# the typing names\nfrom typing import List\nx = 1\n",
-            "import os\nx = 1\n",
+            "import os\n# the typing names\nx = 1\n",
         ),
         (
             "def f():\n    y = 1\n\n    import pkg_resources\n    return y\n",
             "def f():\n    y = 1\n\n    return y\n",
         ),
     ],
-    ids=["after-docstring", "group-start", "own-blank-kept", "comment-goes", "in-function"],
+    ids=["after-docstring", "group-start", "own-blank-kept", "comment-stays", "in-function"],
 )
 def test_blank_lines_above_a_removed_import_stay(before: str, after: str) -> None:
     assert remove(before, ("typing", "List"), ("pkg_resources", None)) == after

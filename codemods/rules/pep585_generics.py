@@ -2,208 +2,254 @@
 
 from __future__ import annotations
 
-import re
+import functools
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.helpers import get_full_name_for_node
-from libcst.metadata import BuiltinAssignment, ScopeProvider
-from pydantic import Field, field_validator
+from libcst.metadata import PositionProvider
 
-from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Version
-from codemods.imports import TidyImports, imports_any
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Version
+from codemods.inplace import transform_in_place
+from codemods.qualnames import Form, Group, Index
+from codemods.typing_names import (
+    Read,
+    TypingOptions,
+    TypingReads,
+    evaluates_annotations,
+    respelled,
+    syntax_scope,
+)
 
-BUILTIN_GENERICS: dict[str, str] = {
-    "typing.List": "list",
-    "typing.Dict": "dict",
-    "typing.Set": "set",
-    "typing.FrozenSet": "frozenset",
-    "typing.Tuple": "tuple",
-    "typing.Type": "type",
-    "typing_extensions.Type": "type",
+BUILTINS = {
+    "List": "list",
+    "Dict": "dict",
+    "Set": "set",
+    "FrozenSet": "frozenset",
+    "Tuple": "tuple",
+    "Type": "type",
 }
-TYPE_COMMENT = re.compile(r"#\s*type:")
-RUNTIME_TYPING_LIBRARIES = (
-    "attr",
-    "attrs",
-    "beartype",
-    "cattrs",
-    "cyclopts",
-    "dacite",
-    "dataclasses_json",
-    "fastapi",
-    "jsonargparse",
-    "litestar",
-    "marshmallow_dataclass",
-    "msgspec",
-    "ninja",
-    "pydantic",
-    "pydantic_settings",
-    "sqlalchemy",
-    "sqlmodel",
-    "strawberry",
-    "typeguard",
-    "typer",
+RENAMED = {"Deque": "deque", "DefaultDict": "defaultdict"}  # in collections
+ABCS = (
+    "Awaitable",
+    "Coroutine",
+    "AsyncIterable",
+    "AsyncIterator",
+    "AsyncGenerator",
+    "Iterable",
+    "Iterator",
+    "Generator",
+    "Reversible",
+    "Container",
+    "Collection",
+    "Callable",
+    "MutableSet",
+    "Mapping",
+    "MutableMapping",
+    "Sequence",
+    "MutableSequence",
+    "MappingView",
+    "KeysView",
+    "ItemsView",
+    "ValuesView",
+    "Hashable",
+    "Sized",
+)
+MOVED = {
+    **dict.fromkeys(("OrderedDict", "Counter", "ChainMap"), "collections"),
+    **dict.fromkeys(ABCS, "collections.abc"),
+    **dict.fromkeys(("Pattern", "Match"), "re"),
+}
+# Where the new home is not the same object before some version: collections.abc.Callable
+# flattens `Callable[[int], str].__args__` on 3.9.0-3.9.1; typing_extensions' Generator and
+# AsyncGenerator take PEP 696 defaults that collections.abc's gain in 3.13.
+MOVED_SINCE: dict[str, Version] = {
+    "typing.Callable": (3, 10),
+    "typing_extensions.Callable": (3, 10),
+    "typing_extensions.Generator": (3, 13),
+    "typing_extensions.AsyncGenerator": (3, 13),
+}
+STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+COMPARED_PARTS = (  # what a compared alias may sit in: `x == Dict[str, List[int]]`, `in (A, B)`
+    cst.Subscript,
+    cst.SubscriptElement,
+    cst.Index,
+    cst.Element,
+    cst.StarredElement,
+    cst.Tuple,
+    cst.List,
+    cst.Set,
+    cst.Dict,
+    cst.DictElement,
+    cst.BinaryOperation,
 )
 
 
-class TypingOptions(Options):
-    """When annotations in a `from __future__ import annotations` module may use new syntax.
+class Transformer(CodemodTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)  # resolved only when there is a finding
 
-    Such annotations are strings at runtime, so the new spelling is allowed below the
-    Python version that can evaluate it, unless something evaluates them anyway.
-    """
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        reads = TypingReads.of(tree)
+        if reads is None:
+            return tree
+        self.reads = reads
+        self.scope = syntax_scope(tree, reads.code, self.file, (3, 9), self.options)
+        if self.scope == "nowhere":
+            return tree
+        self.evaluated = self.target < (3, 11) and not self.file.path.endswith(".pyi")
+        self.evaluated = self.evaluated and evaluates_annotations(tree, reads.code, self.options)
+        self.providers: dict[int, str | None] = {}
+        compared = self._compared() if self.scope == "everywhere" else None
+        if compared is not None:
+            message = (
+                f"`{compared.name}` is compared at runtime: `{compared.name.lower()}[...]` does "
+                f"not equal `typing.{compared.name}[...]`, so the module keeps typing's spelling"
+            )
+            self.report(compared.occurrence.report_node, message)
+            return tree
+        for read in list(reads.reads()):
+            if read.name in BUILTINS or read.name in RENAMED:
+                self._respell(read)
+        for index in reads.indexes:
+            for group in index.groups:
+                self._move(group, index)
+        reads.release()
+        self.changed(reads.edits.count)
+        return reads.apply(tree)
 
-    keep_runtime_typing: bool = Field(
-        False,
-        description="Never rewrite for a target older than the syntax, even in annotations of "
-        "`from __future__ import annotations` modules (ruff's keep-runtime-typing).",
-    )
-    runtime_typing_libraries: tuple[str, ...] = Field(
-        RUNTIME_TYPING_LIBRARIES,
-        description="Modules that import one of these evaluate their annotations at runtime "
-        "(models, CLI and API signatures): they get the old-target treatment, as do modules "
-        "that call typing.get_type_hints.",
-    )
+    def _compared(self) -> Read | None:
+        """A read of an alias this codemod replaces that a comparison looks at (`tp ==
+        List[int]`, `origin in (List, Dict)`): changing some of a module's aliases would
+        change what such a comparison finds."""
+        for read in self.reads.reads():
+            if read.site is not None or read.name not in (*BUILTINS, *RENAMED, *MOVED):
+                continue
+            for parent in reversed(read.ancestors):
+                if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+                    return read
+                if not isinstance(parent, COMPARED_PARTS):
+                    break
+        return None
 
-    @field_validator("runtime_typing_libraries")
-    @classmethod
-    def _top_level_packages(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [name for name in names if not name.isidentifier()]
-        if bad:
-            raise ValueError(f"not a top-level package name: {bad[0]!r}")
-        return names
+    def _respell(self, read: Read) -> None:
+        if self.scope == "annotations" and not self.reads.in_annotation(read):
+            return
+        parent = read.parent
+        subscripted = isinstance(parent, cst.Subscript) and parent.value is read.node
+        everywhere = self.scope == "everywhere"
+        if read.site is not None and not self.reads.in_type(read, int(subscripted), everywhere):
+            return  # a string that is not a type: `Literal["List"]`
+        if self._forward_reference(read):
+            return
+        if read.name in BUILTINS:
+            new: str | None = BUILTINS[read.name]
+            if self.reads.rebinds(BUILTINS[read.name], read):
+                return
+        else:
+            new = self._provider(read)
+        if new is None:
+            return
+        path = (*read.ancestors, read.node)
+        self.reads.replace(read, read.node, path, functools.partial(respelled, dotted=new))
 
+    def _forward_reference(self, read: Read) -> bool:
+        """`List["Node"]` where annotations are evaluated below 3.11: `get_type_hints` turns
+        the string into a ForwardRef and resolves it for `typing.List`, not for `list`."""
+        parent = read.parent
+        if not self.evaluated or not isinstance(parent, cst.Subscript):
+            return False
+        if parent.value is not read.node:
+            return False
+        values = [e.slice.value for e in parent.slice if isinstance(e.slice, cst.Index)]
+        return any(isinstance(v, STRINGS) for v in values)
 
-def has_future_annotations(module: cst.Module) -> bool:
-    return any(
-        m.matches(
-            statement,
-            m.SimpleStatementLine(
-                body=[
-                    m.ImportFrom(
-                        module=m.Name("__future__"),
-                        names=[
-                            m.ZeroOrMore(),
-                            m.ImportAlias(name=m.Name("annotations")),
-                            m.ZeroOrMore(),
-                        ],
-                    )
-                ]
-            ),
-        )
-        for statement in module.body
-    )
+    def _provider(self, read: Read) -> str | None:
+        """How to spell `collections.deque` for ``read``: through an import there already,
+        or a new `from collections import deque` beside the typing import it replaces."""
+        key = id(read.group)
+        if key not in self.providers:
+            self.providers[key] = self._find_provider(read.group, RENAMED[read.name])
+        return self.providers[key]
 
+    def _find_provider(self, group: Group, name: str) -> str | None:
+        reads = self.reads
+        found: dict[Form, str] = {}
+        for binding in reads.imports.bindings:
+            if not binding.module_level or len(reads.main.bindings_of(binding.local)) > 1:
+                continue
+            if binding.local in reads.main.bound:
+                continue
+            if binding.form is Form.FROM and binding.path == f"collections.{name}":
+                found.setdefault(Form.FROM, binding.local)
+            elif binding.form is Form.IMPORT and binding.local == "collections":
+                found.setdefault(Form.IMPORT, f"collections.{name}")
+            elif binding.form is Form.IMPORT_AS and binding.path == "collections":
+                found.setdefault(Form.IMPORT_AS, f"{binding.local}.{name}")
+        for form in (Form.FROM, Form.IMPORT, Form.IMPORT_AS):  # `deque` reads best
+            if form in found:
+                return found[form]
+        if not reads.free(name):
+            return None
+        anchors = [b for b in group.bindings if b.module_level][:1] or group.bindings
+        for anchor in anchors:
+            reads.import_edits.add(anchor, "collections", name)
+        return name
 
-def type_comment_names(module: cst.Module) -> set[str]:
-    """Names that `# type:` comments use: libcst does not see them, mypy does."""
-    texts = [cst.ensure_type(c, cst.Comment).value for c in m.findall(module, m.Comment())]
-    types = [text for text in texts if TYPE_COMMENT.match(text)]
-    return {name for text in types for name in re.findall(r"[A-Za-z_]\w*", text)}
-
-
-def release_import(context: CodemodContext, node: cst.CSTNode, kept: set[str]) -> None:
-    """Let libcst remove the import behind ``node`` once unused, unless a type comment needs it."""
-    if (get_full_name_for_node(node) or "").partition(".")[0] not in kept:
-        RemoveImportsVisitor.remove_unused_import_by_node(context, node)
-
-
-def syntax_scope(
-    module: cst.Module, target: Version, needs: Version, options: TypingOptions
-) -> str:
-    """Where new typing syntax may go: "everywhere", "annotations" or "nowhere"."""
-    if target >= needs:
-        return "everywhere"
-    if options.keep_runtime_typing or not has_future_annotations(module):
-        return "nowhere"
-    if imports_any(module, *options.runtime_typing_libraries):
-        return "nowhere"
-    if m.findall(module, m.Name("get_type_hints")):  # the module evaluates them itself
-        return "nowhere"
-    return "annotations"
-
-
-class Transformer(TidyImports, CodemodTransformer):
-    METADATA_DEPENDENCIES = (*CodemodTransformer.METADATA_DEPENDENCIES, ScopeProvider)
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        self.scope = syntax_scope(node, self.target, (3, 9), self.options)
-        self.annotation_depth = 0
-        self.kept_imports = type_comment_names(node)
-        return self.scope != "nowhere"
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Annotation(self, node: cst.Annotation) -> None:
-        self.annotation_depth += 1
-
-    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
-        self.annotation_depth -= 1
-        return updated
-
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-        return self._builtin(original, updated)
-
-    def leave_Attribute(
-        self, original: cst.Attribute, updated: cst.Attribute
-    ) -> cst.BaseExpression:
-        return self._builtin(original, updated)
-
-    def _builtin(
-        self, original: cst.Name | cst.Attribute, updated: cst.BaseExpression
-    ) -> cst.BaseExpression:
-        alias = self.refers_to(original, *BUILTIN_GENERICS)
-        if alias is None or (self.scope == "annotations" and not self.annotation_depth):
-            return updated
-        builtin = BUILTIN_GENERICS[alias]
-        if self._shadowed(original, builtin):
-            return updated
-        self.changed()
-        release_import(self.context, original, self.kept_imports)
-        return cst.Name(builtin, lpar=original.lpar, rpar=original.rpar)
-
-    def _shadowed(self, node: cst.CSTNode, builtin: str) -> bool:
-        """Whether ``builtin`` may mean something else where ``node`` is (a method `list`...)."""
-        scope = self.get_metadata(ScopeProvider, node, None)
-        if scope is None:
-            return True
-        return any(not isinstance(a, BuiltinAssignment) for a in scope[builtin])
+    def _move(self, group: Group, index: Index) -> None:
+        """`from typing import Iterable` becomes `from collections.abc import Iterable`: the
+        name stays, what it reads is the class that typing's alias stood for."""
+        qualified = group.target
+        module, _, name = qualified.rpartition(".")
+        if self.scope != "everywhere" or name not in MOVED or module != index.old:
+            return
+        if self.target < MOVED_SINCE.get(qualified, (3, 9)) or group.form is not Form.FROM:
+            return
+        if group.unclear or group.local in index.bound:
+            return
+        if len(index.bindings_of(group.local)) != len(group.bindings):
+            return  # also bound by another import: `except ImportError:` fallbacks stay
+        for binding in group.bindings:
+            if cst.ensure_type(binding.statement, cst.ImportFrom).relative:
+                return
+        for binding in group.bindings:
+            self.reads.import_edits.move(binding, MOVED[name])
+            self.reads.edits.count += 1
 
 
 class Pep585Generics(Codemod):
     name = "pep585-generics"
-    summary = "typing.List[int], Dict, Set, FrozenSet, Tuple, Type become list[int], dict, ..."
+    summary = "typing.List[int], Dict, Deque, Iterable... become list[int], dict, deque, ..."
     explanation = (
-        "Since Python 3.9 (PEP 585) the builtin collections are generic themselves, and the "
-        "`typing` aliases `List`, `Dict`, `Set`, `FrozenSet`, `Tuple` and `Type` are "
-        "deprecated. Each use, subscripted or bare, becomes the builtin, as ruff UP006 "
-        "rewrites them, and the `typing` imports left unused are removed. Below a 3.9 "
-        "target only annotations of modules with `from __future__ import annotations` are "
-        "rewritten (they are never evaluated), and not in modules that import a library "
-        "that evaluates annotations at runtime (pydantic, typer, FastAPI, SQLAlchemy...). "
-        "Left alone: string annotations (their import stays), places where the builtin "
-        "name is rebound (a method or parameter called `list`, where ruff writes "
-        "`builtins.list`), and `Deque`, `DefaultDict`, `Callable`, `Iterable` and the "
-        "other `collections`/`collections.abc` aliases, which need a new import and, for "
-        "`Callable` on Python 3.9.0-3.9.1, behave differently at runtime (ruff UP035)."
+        "Since Python 3.9 (PEP 585) the builtin and standard collections are generic "
+        "themselves, and their `typing` aliases are deprecated. As ruff UP006 does, every "
+        "use of `List`, `Dict`, `Set`, `FrozenSet`, `Tuple` and `Type`, subscripted or "
+        "bare, becomes the builtin, and `Deque` and `DefaultDict` become `deque` and "
+        "`defaultdict`, read through an `import collections` already there or a new `from "
+        "collections import ...` beside the typing import. As ruff UP035 does, the aliases "
+        "whose name does not change are imported from their real home instead: `from "
+        "typing import Iterable` becomes `from collections.abc import Iterable` (likewise "
+        "`OrderedDict`, `Counter`, `ChainMap` from `collections`, `Pattern`, `Match` from "
+        "`re`); `Callable` only for Python 3.10+ (on 3.9.0-3.9.1 `collections.abc.Callable` "
+        "reports its arguments differently), and `typing_extensions`' `Generator` and "
+        "`AsyncGenerator` only for 3.13+ (they take type-parameter defaults until then). "
+        "Their `typing.Iterable` spelling stays, as it does for ruff: it needs a new import "
+        "of a module in every such place. `typing_extensions` is read like `typing`. The "
+        "imports left unused are removed, in place. Below 3.9 only annotations of modules "
+        "with `from __future__ import annotations` are rewritten (they are never "
+        "evaluated), and nothing in modules that evaluate their annotations (pydantic, "
+        "typer, FastAPI, SQLAlchemy..., `get_type_hints`); below 3.11 such modules keep "
+        '`List["Node"]`, whose string `get_type_hints` resolves only inside typing\'s '
+        "alias. Left alone: places where the builtin's name means something else (a method "
+        "or parameter called `type`, where ruff writes `builtins.type`), `AbstractSet` and "
+        "`ContextManager` (their new names differ), and `Deque` where the name `deque` is "
+        "taken."
     )
     url = "https://peps.python.org/pep-0585/"
-    triggers = (b"List", b"Dict", b"Set", b"Tuple", b"Type")
+    version = 2
+    triggers = tuple(sorted({n.encode() for n in (*BUILTINS, *RENAMED, *MOVED)}))
     Options = TypingOptions
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of typing there is nothing to do: no scope analysis."""
-        if not imports_any(module, "typing", "typing_extensions"):
-            return module
-        return super().transform(module, file)
+        return transform_in_place(self, module, file)
 
     examples = (
         Example(
@@ -220,6 +266,28 @@ class Pep585Generics(Codemod):
             "from typing import List as L, Optional\nx: Optional[L[int]] = None\n",
             "from typing import Optional\nx: Optional[list[int]] = None\n",
             title="alias, other typing names kept",
+        ),
+        Example(
+            "from typing import Any, Deque, Iterable\n\n"
+            "def f(items: Iterable[Any]) -> Deque[Any]: ...\n",
+            "from collections import deque\nfrom collections.abc import Iterable\n"
+            "from typing import Any\n\n"
+            "def f(items: Iterable[Any]) -> deque[Any]: ...\n",
+            title="collections and collections.abc",
+        ),
+        Example(
+            "import collections\nfrom typing import DefaultDict\n"
+            "counts: DefaultDict[str, int] = collections.defaultdict(int)\n",
+            "import collections\n"
+            "counts: collections.defaultdict[str, int] = collections.defaultdict(int)\n",
+            title="through the collections import already there",
+        ),
+        Example(
+            "from typing import Callable, Mapping\nHandler = Callable[[int], None]\n",
+            "from collections.abc import Mapping\nfrom typing import Callable\n"
+            "Handler = Callable[[int], None]\n",
+            target=(3, 9),
+            title="Callable moves for 3.10+ only",
         ),
         Example(
             "from __future__ import annotations\nfrom typing import List\n"
@@ -241,15 +309,39 @@ class Pep585Generics(Codemod):
             title="a runtime-typing library evaluates the annotations",
         ),
         Example(
-            "from typing import List\nclass C:\n    def list(self): ...\n"
-            "    def g(self) -> List[int]: ...\n",
+            "from typing import List\nimport pydantic\n"
+            "class Node(pydantic.BaseModel):\n    children: List['Node']\n",
+            target=(3, 10),
+            title="a forward reference evaluated below 3.11",
+        ),
+        Example(
+            "from typing import Type\nclass C:\n    def type(self): ...\n"
+            "    def g(self) -> Type[int]: ...\n",
             title="builtin name rebound in the class",
         ),
         Example(
-            "from typing import List\ndef f(x: 'List[int]', y: List[str]): ...\n",
-            "from typing import List\ndef f(x: 'List[int]', y: list[str]): ...\n",
-            title="string annotation keeps its import",
+            "from typing import Type\ndef make(type: Type[T]) -> T:\n    x: Type[T] = type\n",
+            "from typing import Type\ndef make(type: type[T]) -> T:\n    x: Type[T] = type\n",
+            title="a parameter's annotation is outside the function",
+        ),
+        Example(
+            "from typing import Dict, List\ndef f(x: 'List[int]', y: Dict[str, int]): ...\n",
+            "def f(x: 'list[int]', y: dict[str, int]): ...\n",
+            title="string annotation",
+        ),
+        Example(
+            "from typing import List, Literal\nx: Literal['List']\n__all__ = ['List']\n",
+            title="a string that is not a type, an exported name",
+        ),
+        Example(
+            "try:\n    from typing import OrderedDict\nexcept ImportError:\n"
+            "    from typing_extensions import OrderedDict\n",
+            title="an import with a fallback",
         ),
         Example("List = make()\nx: List[int] = []\n", title="not typing's"),
+        Example(
+            "import typing\nx = typing.List.__origin__\ntyping.List = MyList\n",
+            title="attributes of the alias, assignments to it",
+        ),
         Example("def f(x: list[int]) -> dict: ...  # List[int]\n", title="already fixed"),
     )

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext
+from libcst.metadata import PositionProvider
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
-from codemods.imports import TidyImports, imports_any
-from codemods.rules.pep585_generics import (
-    TypingOptions,
-    release_import,
-    syntax_scope,
-    type_comment_names,
-)
+from codemods.inplace import transform_in_place
+from codemods.qualnames import SCOPES
+from codemods.typing_names import Read, TypingOptions, TypingReads, syntax_scope
 
-OPTIONAL = ("typing.Optional", "typing_extensions.Optional")
-UNION = ("typing.Union", "typing_extensions.Union")
-TYPE_ALIAS = ("typing.TypeAlias", "typing_extensions.TypeAlias")
-CAST = ("typing.cast", "typing_extensions.cast")
-TYPE_VAR = ("typing.TypeVar", "typing_extensions.TypeVar")
-NOT_TYPES = ("typing.Literal", "typing_extensions.Literal")
-ANNOTATED = ("typing.Annotated", "typing_extensions.Annotated")
-GENERIC_MODULES = ("typing.", "typing_extensions.", "collections.abc.")
-GENERIC_CLASSES = frozenset(
-    {
-        *(f"builtins.{n}" for n in ("list", "dict", "set", "frozenset", "tuple", "type")),
-        *(f"collections.{n}" for n in ("deque", "defaultdict", "OrderedDict", "Counter")),
-        "collections.ChainMap",
-    }
-)
+OPTIONAL = "Optional"
+UNION = "Union"
 NONE = "None"
 
 
-class Transformer(TidyImports, CodemodTransformer):
+class Transformer(CodemodTransformer):
     """Rewrites unions where a type is expected, as ruff UP007/UP045 do.
 
     Those places are annotations, and, at runtime, `TypeAlias` values, `cast` and
@@ -42,99 +27,75 @@ class Transformer(TidyImports, CodemodTransformer):
     has no `__origin__`), so it stays.
     """
 
-    def __init__(self, context: CodemodContext, codemod: Codemod, file: FileContext) -> None:
-        super().__init__(context, codemod, file)
-        self.annotation_depth = 0
-        self.type_depth = 0
-        self.type_roots: set[cst.CSTNode] = set()
-        self.tight: set[cst.CSTNode] = set()
+    METADATA_DEPENDENCIES = (PositionProvider,)  # resolved only when there is a finding
 
-    def visit_Module(self, node: cst.Module) -> bool:
-        self.scope = syntax_scope(node, self.target, (3, 10), self.options)
-        self.kept_imports = type_comment_names(node)
-        return self.scope != "nowhere"
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        reads = TypingReads.of(tree, others=("collections",))
+        if reads is None:
+            return tree
+        self.reads = reads
+        self.scope = syntax_scope(tree, reads.code, self.file, (3, 10), self.options)
+        if self.scope == "nowhere":
+            return tree
+        for read in list(reads.reads()):
+            if read.name in (OPTIONAL, UNION):
+                self._union(read)
+        reads.release()
+        self.changed(reads.edits.count)
+        return reads.apply(tree)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if node in self.type_roots:
-            self.type_depth += 1
-        return super().on_visit(node)
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
-        result = super().on_leave(original, updated)
-        if original in self.type_roots:
-            self.type_depth -= 1
-        return result  # type: ignore[return-value]
-
-    def visit_Annotation(self, node: cst.Annotation) -> None:
-        self.annotation_depth += 1
-
-    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
-        self.annotation_depth -= 1
-        return updated
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and self.refers_to(node.annotation.annotation, *TYPE_ALIAS):
-            self.type_roots.add(node.value)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.tight.add(node.func)
-        if self.refers_to(node.func, *CAST) and node.args:
-            self.type_roots.add(node.args[0].value)
-        elif self.refers_to(node.func, *TYPE_VAR):
-            self.type_roots.update(
-                a.value for a in node.args[1:] if a.keyword is None or a.keyword.value == "bound"
-            )
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.tight.add(node.value)
-
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        self.tight.add(node.value)
-        if self._is_generic(node.value):
-            elements = node.slice[:1] if self.refers_to(node.value, *ANNOTATED) else node.slice
-            self.type_roots.update(e.slice for e in elements)
-
-    def _is_generic(self, value: cst.BaseExpression) -> bool:
-        """`List`, `typing.Dict`, `list`...; not a specialisation like `Union[T, U][...]`."""
-        if not isinstance(value, (cst.Name, cst.Attribute)):
-            return False
-        names = self.qualified_names(value)
-        if names & set(NOT_TYPES):
-            return False
-        return bool(names & GENERIC_CLASSES) or any(n.startswith(GENERIC_MODULES) for n in names)
-
-    def leave_Subscript(
-        self, original: cst.Subscript, updated: cst.Subscript
-    ) -> cst.BaseExpression:
-        if not isinstance(original.value, (cst.Name, cst.Attribute)):
-            return updated
-        kind = self.refers_to(original.value, *OPTIONAL, *UNION)
-        if kind is None or not self._allowed(original):
-            return updated
-        members = _members(updated)
+    def _union(self, read: Read) -> None:
+        subscript = read.parent
+        if not isinstance(subscript, cst.Subscript) or subscript.value is not read.node:
+            return
+        if not self._allowed(subscript, read):
+            return
+        local = _local_annotation(read)
+        members = _members(subscript, local)
         if members is None or not members:
-            return updated
-        if kind in OPTIONAL:
-            if len(members) != 1 or _is_none(members[0]):
-                return updated
-            if not any(_is_none(leaf) for leaf in _flatten(members[0])):
-                members = [*members, cst.Name(NONE)]
-        self.changed()
-        release_import(self.context, original.value, self.kept_imports)
-        members = _dedented(members, _inner_indent(updated))
-        return _union(members).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+            return
+        if not local and any(_name_of(m) in self.reads.main.not_types for m in members):
+            return  # `FooRef = ForwardRef("Foo")`, `X = "Foo"`: `FooRef | None` raises TypeError
+        if read.name == OPTIONAL and (len(members) != 1 or _is_none(members[0])):
+            return
+        if "#" in cst.Module([]).code_for_node(subscript):
+            return  # a comment inside, which the rewrite would lose
+        edit = functools.partial(_rewrite, optional=read.name == OPTIONAL, strings=local)
+        self.reads.replace(read, subscript, read.ancestors, edit)
 
-    def _allowed(self, node: cst.Subscript) -> bool:
-        """In a type expression the target can evaluate, where no comment would be lost."""
-        if node in self.tight or m.findall(node, m.Comment()):
-            return False
-        if self.scope == "annotations":
-            return self.annotation_depth > 0
-        return self.annotation_depth > 0 or self.type_depth > 0
+    def _allowed(self, subscript: cst.Subscript, read: Read) -> bool:
+        """Whether the union is a type expression the target can evaluate there."""
+        return self.reads.in_type(read, 1, self.scope == "everywhere")
 
 
-def _members(subscript: cst.Subscript) -> list[cst.BaseExpression] | None:
-    """The union's members, or None when one of them cannot simply be joined with `|`."""
+def _local_annotation(read: Read) -> bool:
+    """Whether the union annotates a variable of a function, which Python never evaluates
+    (PEP 526): there `"Node" | None` is as good as `Optional["Node"]`."""
+    if read.site is not None:
+        return False
+    ancestors = read.ancestors
+    annotation = max(
+        (i for i, node in enumerate(ancestors) if isinstance(node, cst.Annotation)), default=0
+    )
+    if annotation < 1 or not isinstance(ancestors[annotation - 1], cst.AnnAssign):
+        return False
+    scopes = [n for n in ancestors[:annotation] if isinstance(n, SCOPES)]
+    return bool(scopes) and isinstance(scopes[-1], cst.FunctionDef)
+
+
+def _rewrite(node: cst.CSTNode, optional: bool, strings: bool) -> cst.CSTNode:
+    updated = cst.ensure_type(node, cst.Subscript)
+    members = _members(updated, strings)
+    assert members, "checked on the original"
+    if optional and not any(_is_none(leaf) for leaf in _flatten(members[0])):
+        members = [*members, cst.Name(NONE)]
+    members = _dedented(members, _inner_indent(updated))
+    return _union(members).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+
+def _members(subscript: cst.Subscript, strings: bool) -> list[cst.BaseExpression] | None:
+    """The union's members, or None when one of them cannot simply be joined with `|`
+    (a string can where the union is never evaluated)."""
     members = []
     for element in subscript.slice:
         if not isinstance(element.slice, cst.Index) or element.slice.star is not None:
@@ -145,17 +106,23 @@ def _members(subscript: cst.Subscript) -> list[cst.BaseExpression] | None:
         if any(isinstance(e, cst.StarredElement) for e in elements):
             return None
         members = [e.value for e in elements]
-    return members if all(map(_joinable, members)) else None
+    return members if all(_joinable(m, strings) for m in members) else None
 
 
-def _joinable(member: cst.BaseExpression) -> bool:
+def _joinable(member: cst.BaseExpression, strings: bool) -> bool:
     """Members that `|` can join without parentheses and that support `|` at runtime.
 
     A string (a forward reference) does not: `"Foo" | None` raises TypeError.
     """
+    if isinstance(member, cst.SimpleString):
+        return strings
     if isinstance(member, cst.BinaryOperation):
         return isinstance(member.operator, cst.BitOr)
     return isinstance(member, (cst.Name, cst.Attribute, cst.Subscript))
+
+
+def _name_of(member: cst.BaseExpression) -> str | None:
+    return member.value if isinstance(member, cst.Name) else None
 
 
 def _flatten(member: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -219,26 +186,25 @@ class Pep604Unions(Codemod):
     explanation = (
         "Since Python 3.10 (PEP 604) unions are written with `|`: `Optional[X]` becomes "
         "`X | None` and `Union[X, Y]` becomes `X | Y`, nested unions are flattened and "
-        "`Union[X]` becomes `X`, as ruff UP007/UP045 fix them; the `typing` imports left "
-        "unused are removed. Only type expressions are rewritten (annotations, `TypeAlias` "
-        "values, `cast`/`TypeVar` arguments, arguments of `List[...]` and other standard "
-        "generics): a union built as a runtime value would change type. Below a 3.10 "
+        "`Union[X]` becomes `X`, as ruff UP007/UP045 fix them, string annotations "
+        "included; the `typing` imports left unused are removed. Only type expressions are "
+        "rewritten (annotations, `TypeAlias` values, `cast`/`TypeVar` arguments, arguments "
+        "of `List[...]` and other standard generics), not `Literal` values or `Annotated` "
+        "metadata: a union built as a runtime value would change type. Below a 3.10 "
         "target only annotations of modules with `from __future__ import annotations` "
         "are rewritten, and not where a library evaluates them at runtime (pydantic, "
-        "typer, FastAPI, SQLAlchemy...). Left alone: string annotations, unions with a "
-        "string member (`Optional['Foo']`: `'Foo' | None` raises TypeError when "
-        "evaluated), and unions with a comment inside, which the rewrite would lose."
+        "typer, FastAPI, SQLAlchemy...). Left alone: unions with a string member "
+        "(`Optional['Foo']`: `'Foo' | None` raises TypeError when evaluated), and unions "
+        "with a comment inside, which the rewrite would lose."
     )
     url = "https://peps.python.org/pep-0604/"
+    version = 2
     triggers = (b"Optional", b"Union")
     Options = TypingOptions
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of typing there is nothing to do: no scope analysis."""
-        if not imports_any(module, "typing", "typing_extensions"):
-            return module
-        return super().transform(module, file)
+        return transform_in_place(self, module, file)
 
     examples = (
         Example(
@@ -265,7 +231,16 @@ class Pep604Unions(Codemod):
         Example(
             "from typing import Optional, Union\n"
             "def f(x: Optional['Foo'], y: Union[int, 'Bar'], z: 'Optional[int]'): ...\n",
-            title="forward references and string annotations",
+            "from typing import Optional, Union\n"
+            "def f(x: Optional['Foo'], y: Union[int, 'Bar'], z: 'int | None'): ...\n",
+            title="forward references; a string annotation",
+        ),
+        Example(
+            "from typing import Annotated, Literal, Optional\n"
+            "x: Annotated[Optional[int], Optional[int]]\ny: Literal['Optional[int]']\n",
+            "from typing import Annotated, Literal, Optional\n"
+            "x: Annotated[int | None, Optional[int]]\ny: Literal['Optional[int]']\n",
+            title="Annotated metadata and Literal values are not types",
         ),
         Example(
             "from __future__ import annotations\nfrom typing import Optional\n"

@@ -126,8 +126,8 @@ def test_runtime_typing_library_keeps_old_spelling_below_3_10() -> None:
         "from typing import Optional\nx: Optional[None] = None\n",
         "from typing import Union\nx: Union[*Ts]\n",
         "from typing import Union\nx: Union[(int, *Ts)]\n",
-        "from typing import Optional\nx: 'Optional[int]' = None\n",
         "from typing import Literal, Optional\nx: Literal['Optional[int]']\n",
+        "from typing import Annotated, Optional\nx: Annotated[int, 'Optional[int]']\n",
     ],
     ids=[
         "comment",
@@ -136,8 +136,8 @@ def test_runtime_typing_library_keeps_old_spelling_below_3_10() -> None:
         "optional-none",
         "unpack",
         "unpack-tuple",
-        "string",
         "literal",
+        "annotated-metadata",
     ],
 )
 def test_left_alone(code: str) -> None:

@@ -3,7 +3,7 @@ origin, a server that wants credentials, a push that loses a race, a hook that p
 branch, a full disk, a hanging check ...) and asserts the documented outcome, that the other
 repositories go on, and that nothing is lost or half-written.
 
-docs/safety.md lists every case with the test that proves it.
+The README's "what happens when" table lists every case with the test that proves it.
 """
 
 from __future__ import annotations

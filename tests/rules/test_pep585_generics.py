@@ -150,3 +150,186 @@ def test_output_runs() -> None:
     exec(compile(new, "module.py", "exec"), namespace)
     assert str(namespace["Registry"]) == "dict[str, type[typing.Any]]"
     assert namespace["collect"]([], {(1, 2), 3}) == frozenset({(1, 2)})
+
+
+COLLECTIONS_MODULE = '''"""Collections typed the Python 3.8 way."""
+
+import re
+from typing import (
+    Any,
+    Callable,
+    ChainMap,
+    Counter,
+    DefaultDict,
+    Deque,
+    Iterable,
+    Mapping,
+    OrderedDict,
+    Pattern,
+)
+
+WORD: Pattern[str] = re.compile(r"\\w+")
+
+
+def count(words: Iterable[str]) -> Counter[str]: ...
+
+
+def index(lines: Iterable[str], key: Callable[[str], str]) -> DefaultDict[str, Deque[str]]: ...
+
+
+def merged(*maps: Mapping[str, Any]) -> ChainMap[str, Any]: ...
+
+
+ordered: OrderedDict[str, int]
+'''
+
+
+@pytest.mark.parametrize("target", [(3, 9), (3, 10)], ids=["3.9", "3.10"])
+def test_collections_agree_with_ruff(target: tuple[int, int], tmp_path: Path) -> None:
+    """UP006 for Deque/DefaultDict, UP035 for the names that keep their spelling; isort
+    (ruff puts its new imports elsewhere) and blank lines aside, the same module."""
+    result = apply_codemod(NAME, COLLECTIONS_MODULE, target=target)
+    expected = ruff_fix(tmp_path, COLLECTIONS_MODULE, "UP006,UP035,F401,I001", target)
+    ours = ruff_fix(tmp_path, output_of(result), "I001", target)
+    assert squash_blank_lines(ours) == squash_blank_lines(expected)
+    moved = "Callable, Iterable, Mapping" if target >= (3, 10) else "Iterable, Mapping"
+    assert f"from collections.abc import {moved}\n" in output_of(result)
+
+
+def test_collections_imports_go_where_isort_puts_them() -> None:
+    new = output_of(apply_codemod(NAME, COLLECTIONS_MODULE, target=(3, 10)))
+    assert new.startswith(
+        '"""Collections typed the Python 3.8 way."""\n\n'
+        "import re\n"
+        "from collections import ChainMap, Counter, OrderedDict, defaultdict, deque\n"
+        "from collections.abc import Callable, Iterable, Mapping\n"
+        "from re import Pattern\n"
+        "from typing import (\n    Any,\n)\n"
+    )
+    assert "-> defaultdict[str, deque[str]]: ..." in new
+
+
+def test_an_existing_from_import_reads_best() -> None:
+    """rich 13.7's pretty.py has both `import collections` and `from collections import
+    defaultdict`: `defaultdict[...]`, not `collections.defaultdict[...]`."""
+    code = (
+        "import collections\nfrom collections import defaultdict\nfrom typing import DefaultDict\n"
+        "def braces(obj: DefaultDict[str, int]) -> None: ...\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "import collections\nfrom collections import defaultdict\n"
+        "def braces(obj: defaultdict[str, int]) -> None: ...\n"
+    )
+
+
+def test_a_new_import_joins_the_module_import_in_order() -> None:
+    """pydantic 1.10's class_validators.py: `from collections import ChainMap` is there."""
+    code = (
+        "from collections import ChainMap\nfrom functools import wraps\n"
+        "from typing import Any, Deque, Iterable\n"
+        "def f(x: Iterable[Any]) -> Deque[Any]: ...\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from collections import ChainMap, deque\nfrom collections.abc import Iterable\n"
+        "from functools import wraps\nfrom typing import Any\n"
+        "def f(x: Iterable[Any]) -> deque[Any]: ...\n"
+    )
+
+
+def test_runtime_comparisons_are_reported_and_the_module_left() -> None:
+    """attrs 23.2's tests/test_annotations.py compares the resolved annotation with
+    `typing.List[int]`; rewriting the annotation, the comparison or both breaks it on 3.9
+    (`list[int] != typing.List[int]`, and `list["int"]` is never resolved)."""
+    code = (
+        "import typing\nimport attr\n\n"
+        "@attr.s(auto_attribs=True)\nclass A:\n"
+        "    a: typing.List[int]\n    b: typing.List['int']\n\n"
+        "attr.resolve_types(A)\nassert typing.List[int] == attr.fields(A).b.type\n"
+    )
+    result = apply_codemod(NAME, code, target=(3, 9))
+    assert result.new_text is None
+    assert [(f.line, f.column) for f in result.findings] == [(10, 8)]
+    assert "compared at runtime" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"), [((3, 9), True), ((3, 10), True), ((3, 11), False)], ids=str
+)
+def test_forward_reference_where_annotations_are_evaluated(
+    target: tuple[int, int], kept: bool
+) -> None:
+    """get_type_hints resolves `typing.List["Node"]` but leaves `list["Node"]` as it is
+    below 3.11: a pydantic model of a tree would stop validating its children."""
+    code = (
+        "from typing import Dict, List\nfrom pydantic import BaseModel\n\n"
+        "class Node(BaseModel):\n    children: List['Node']\n    tags: Dict[str, int]\n"
+    )
+    new = output_of(apply_codemod(NAME, code, target=target))
+    assert ("children: List['Node']" in new) == kept
+    assert "tags: dict[str, int]" in new
+
+
+def test_a_module_header_comment_stays() -> None:
+    """pytest 8.2's pytester_assertions.py: the comment above its first import is the
+    module's explanation; removing the import must not remove it."""
+    code = (
+        '"""Helper plugin."""\n\n# This plugin contains assertions used by pytester.\n'
+        "from typing import Dict\nfrom typing import Sequence\n\n"
+        "def f(x: Dict[str, int], y: Sequence[int]) -> None: ...\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        '"""Helper plugin."""\n\n# This plugin contains assertions used by pytester.\n'
+        "from collections.abc import Sequence\n\n"
+        "def f(x: dict[str, int], y: Sequence[int]) -> None: ...\n"
+    )
+
+
+def test_a_method_named_like_the_builtin() -> None:
+    """pydantic 1.10's BaseModel has a `dict` method: in its class body `dict[...]` would
+    name the method (ruff writes `builtins.dict`); outside the class it is the builtin."""
+    code = (
+        "from typing import Dict\nclass BaseModel:\n    fields: Dict[str, int] = {}\n"
+        "    def dict(self) -> Dict[str, int]:\n        x: Dict[str, int] = {}\n        return x\n"
+        "def g() -> Dict[str, int]: ...\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from typing import Dict\nclass BaseModel:\n    fields: Dict[str, int] = {}\n"
+        "    def dict(self) -> Dict[str, int]:\n        x: dict[str, int] = {}\n        return x\n"
+        "def g() -> dict[str, int]: ...\n"
+    )
+
+
+def test_a_stub_is_never_run() -> None:
+    code = "from typing import Deque, List\ndef f(x: List[int]) -> Deque[int]: ...\n"
+    result = apply_codemod(NAME, code, target=(3, 8), path="mod.pyi")
+    assert output_of(result) == (
+        "from collections import deque\ndef f(x: list[int]) -> deque[int]: ...\n"
+    )
+    assert apply_codemod(NAME, code, target=(3, 8)).new_text is None
+
+
+def test_a_function_import_goes_with_its_last_read() -> None:
+    """pydantic 1.10's tests import typing names again inside functions; such an import is
+    used up when the function's reads are rewritten, whatever the module's import still
+    reads (here an attribute of the alias, which stays)."""
+    code = (
+        "from typing import List\nORIGIN = List.__origin__\n"
+        "def f():\n    from typing import Any, List\n    y: List[Any] = []\n    return y\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from typing import List\nORIGIN = List.__origin__\n"
+        "def f():\n    from typing import Any\n    y: list[Any] = []\n    return y\n"
+    )
+
+
+def test_cast_strings_are_types_never_evaluated() -> None:
+    """werkzeug 3.0's utils.py: `t.cast("...", value)`; a string cast is never evaluated, so
+    below 3.9 it may use the new spelling as annotations do."""
+    code = (
+        "from __future__ import annotations\nimport typing as t\n"
+        'value = t.cast("t.List[str]", raw)\nother = t.cast(t.List[str], raw)\n'
+    )
+    assert output_of(apply_codemod(NAME, code, target=(3, 8))) == (
+        "from __future__ import annotations\nimport typing as t\n"
+        'value = t.cast("list[str]", raw)\nother = t.cast(t.List[str], raw)\n'
+    )

@@ -177,3 +177,91 @@ def test_multiline_member_moves_left_with_the_brackets() -> None:
         "    ] | None = None,\n"
         "): ...\n"
     )
+
+
+def test_a_local_variable_annotation_is_never_evaluated(tmp_path: Path) -> None:
+    """click 8.1's core.py: `node: t.Optional["Context"] = self` in a method. Python does not
+    evaluate a function's variable annotations (PEP 526), so `"Context" | None` is fine there,
+    as ruff writes it; anywhere else it would raise TypeError when evaluated."""
+    code = (
+        "import typing as t\n\nclass Context:\n"
+        '    parent: t.Optional["Context"] = None\n\n'
+        '    def find(self) -> t.Optional["Context"]:\n'
+        '        node: t.Optional["Context"] = self\n'
+        '        self.last: t.Optional["Context"] = node\n'
+        "        return node\n"
+    )
+    new = output_of(apply_codemod(NAME, code, target=(3, 10)))
+    assert new == ruff_fix(tmp_path, code, RUFF_RULES, (3, 10))
+    assert '        node: "Context" | None = self\n' in new
+    assert '    parent: t.Optional["Context"] = None\n' in new
+    namespace: dict[str, Any] = {}
+    exec(compile(new, "click_core.py", "exec"), namespace)
+    assert namespace["Context"]().find() is not None
+
+
+def test_strings_given_to_cast_agree_with_ruff(tmp_path: Path) -> None:
+    """click 8.1's types.py: `t.cast("t.Union[str, os.PathLike[str]]", value)`."""
+    code = (
+        "import os\nimport typing as t\n"
+        'value = t.cast("t.Union[str, os.PathLike[str]]", raw)\n'
+        'T = t.TypeVar("T", bound="t.Optional[int]")\n'
+    )
+    new = output_of(apply_codemod(NAME, code, target=(3, 10)))
+    assert new == ruff_fix(tmp_path, code, RUFF_RULES, (3, 10))
+    assert 'value = t.cast("str | os.PathLike[str]", raw)\n' in new
+
+
+def test_functional_named_tuple_fields_are_types(tmp_path: Path) -> None:
+    """httpx 0.27's _types.py builds a NamedTuple from a list of (name, type) pairs."""
+    code = (
+        "from typing import NamedTuple, Optional, TypedDict\n"
+        'URL = NamedTuple("URL", [("host", str), ("port", Optional[int])])\n'
+        'Opts = TypedDict("Opts", {"timeout": Optional[float]}, total=False)\n'
+    )
+    new = output_of(apply_codemod(NAME, code, target=(3, 10)))
+    assert new == ruff_fix(tmp_path, code, RUFF_RULES, (3, 10))
+    namespace: dict[str, Any] = {}
+    exec(compile(new, "httpx_types.py", "exec"), namespace)
+    assert namespace["URL"].__annotations__["port"] == int | None
+
+
+def test_a_name_bound_to_a_forward_reference_is_not_a_class() -> None:
+    """pydantic 1.10's tests: `FooRef = ForwardRef('Foo')` then `b: Optional[FooRef]` in a
+    model; `FooRef | None` raises TypeError on 3.10 (ForwardRef has no `|` before 3.11)."""
+    code = (
+        "from typing import ForwardRef, Optional\n"
+        "FooRef = ForwardRef('Foo')\nAlias = 'Foo'\n"
+        "class Bar:\n    b: Optional[FooRef]\n    c: Optional[Alias]\n    d: Optional[int]\n"
+    )
+    new = output_of(apply_codemod(NAME, code, target=(3, 10)))
+    assert "    b: Optional[FooRef]\n    c: Optional[Alias]\n    d: int | None\n" in new
+
+
+def test_a_function_import_goes_with_its_last_read() -> None:
+    """pydantic 1.10's test_generics.py: `from typing import ... Union` inside a test, whose
+    reads are rewritten, while the module's own `Union` import is still read."""
+    code = (
+        "from typing import Union\nX = Union[int, str]\n"
+        "def test():\n    from typing import List, Union\n    return List[Union[int, float]]\n"
+    )
+    assert output_of(apply_codemod(NAME, code, target=(3, 10))) == (
+        "from typing import Union\nX = Union[int, str]\n"
+        "def test():\n    from typing import List\n    return List[int | float]\n"
+    )
+
+
+def test_a_stub_is_never_run() -> None:
+    code = "from typing import Optional\ndef f(x: Optional[int]) -> None: ...\n"
+    result = apply_codemod(NAME, code, target=(3, 8), path="mod.pyi")
+    assert output_of(result) == "def f(x: int | None) -> None: ...\n"
+
+
+def test_none_first() -> None:
+    """rich 13.7's __init__.py: `indent: Union[None, int, str] = 2`."""
+    code = "from typing import Union\ndef f(indent: Union[None, int, str] = 2): ...\n"
+    new = output_of(apply_codemod(NAME, code, target=(3, 10)))
+    assert new == "def f(indent: None | int | str = 2): ...\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(new, "rich_init.py", "exec"), namespace)
+    assert typing.get_type_hints(namespace["f"])["indent"] == int | str | None

@@ -49,6 +49,13 @@ STABLE_WITHOUT_PR = {Outcome.COMPLIANT, Outcome.WAIVED, Outcome.NEEDS_CHANGE}
 STABLE_WITH_PR = {Outcome.PR_OPENED, Outcome.PR_UPDATED, Outcome.PR_UNCHANGED}
 OnStep = Callable[[str, str], None]
 NOT_RUN = "not run: the run stopped early; the next run resumes"
+# A repository whose work the process died in this often (killed, out of memory, a crash in
+# native code) is left out of the resumed run, so that it cannot kill every resume.
+MAX_ATTEMPTS = 2
+DIED_HERE = (
+    f"the bot died {MAX_ATTEMPTS} times while working on this repository (killed, out of"
+    " memory, or a crash); left out of this run, the next run tries again"
+)
 
 
 @dataclass
@@ -103,6 +110,7 @@ class Context:
     on_step: OnStep
     previous: dict[str, RepoOutcome]
     inputs_key: str
+    attempt: Callable[[str], int]  # counts a start of a repository's work; earlier starts
     stopped: str = ""  # why the run stopped early (the forge refused the credentials)
 
 
@@ -168,6 +176,9 @@ class RepoJob:
         self.step("ls-remote")
         default = remote_head(self.repo, self.repo.default_branch, env)
         if default is not None and self._unchanged_since_last_run(default):
+            return
+        if self.ctx.attempt(self.repo.full_name) >= MAX_ATTEMPTS:
+            self._finish(Outcome.ERROR, DIED_HERE)
             return
         self.step("clone")
         with WorkspaceCache(self.ctx.state_dir).prepare(self.repo, env) as ws:
@@ -462,6 +473,7 @@ def run_campaign(
         on_step,
         ledger.latest(policy.id, command),
         inputs_key(policy, options.today),
+        lambda repo: ledger.attempt(run_id, repo),
     )
 
     def work(repo: Repo) -> RepoOutcome:
@@ -474,10 +486,14 @@ def run_campaign(
         on_outcome(outcome)
         return outcome
 
+    # What the process died in last time goes first, one at a time: if it dies again, the
+    # count lands on the repository that killed it, not on the ones beside it.
+    suspects = ledger.interrupted(run_id)
     todo = [r for r in repos if r.full_name not in done]
+    fresh = [work(r) for r in todo if r.full_name in suspects]
     workers = options.concurrency or policy.limits.concurrency
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        fresh = list(pool.map(work, todo))
+        fresh += pool.map(work, [r for r in todo if r.full_name not in suspects])
     if not ctx.stopped:
         ledger.finish(run_id)
     by_name = {**done, **{o.repo: o for o in fresh}}

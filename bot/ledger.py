@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS outcomes (
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (run_id, repo)
 );
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    repo TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, repo)
+);
 """
 
 
@@ -107,6 +113,34 @@ class Ledger:
             rows = db.execute("SELECT data FROM outcomes WHERE run_id = ?", (run_id,)).fetchall()
         outcomes = [RepoOutcome.from_json(json.loads(r[0])) for r in rows]
         return {o.repo: o for o in outcomes}
+
+    def attempt(self, run_id: int, repo: str) -> int:
+        """Count one more start of ``repo``'s work in ``run_id``; how many starts came before.
+
+        Written before the work, so a process that dies during it (killed, out of memory,
+        a native crash) leaves the count behind: what tells a resumed run which repository
+        the process was in, and a repository that keeps killing it from one killed once.
+        """
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO attempts VALUES (?, ?, 1)"
+                " ON CONFLICT (run_id, repo) DO UPDATE SET count = count + 1",
+                (run_id, repo),
+            )
+            row = db.execute(
+                "SELECT count FROM attempts WHERE run_id = ? AND repo = ?", (run_id, repo)
+            ).fetchone()
+        return int(row[0]) - 1
+
+    def interrupted(self, run_id: int) -> set[str]:
+        """Repositories whose work started in ``run_id`` and never reached an outcome."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT repo FROM attempts WHERE run_id = ? AND repo NOT IN"
+                " (SELECT repo FROM outcomes WHERE run_id = ?)",
+                (run_id, run_id),
+            ).fetchall()
+        return {row[0] for row in rows}
 
     def record(self, run_id: int, outcome: RepoOutcome) -> None:
         """Store ``outcome``; no secret reaches the file (check output may quote one)."""

@@ -261,3 +261,31 @@ def test_a_git_killed_holding_its_locks_does_not_wedge_the_workspace(fleet: Path
     found = {o["repo"]: o["outcome"] for o in rerun(fleet)["outcomes"]}
     assert found == {"alpha": "pr-updated", "beta": "pr-unchanged"}
     assert_whole_and_consistent(fleet)
+
+
+def test_a_repository_that_kills_the_bot_every_time_is_left_out_of_the_resumed_run(
+    tmp_path: Path,
+) -> None:
+    """Out of memory, a native crash: the same repository kills every attempt. The bot dies
+    in it twice, then leaves it out with a reason, and the repositories that were in flight
+    beside it (concurrency 2) are finished, not blamed."""
+    names = ("alpha", "poisoned", "gamma", "delta")
+    for name in names:
+        extra = {"poison": "x\n"} if name == "poisoned" else {}
+        bare(tmp_path, name, {"app.py": NEEDS_FIX, "util.py": CLEAN, **extra})
+    kill = f"test -e poison && kill -KILL {BOT}; true"
+    step = f"  - name: dies on poison\n    command: '{kill}'\n"
+    write_policy(tmp_path, "limits:\n  concurrency: 2\n", checks=step)
+
+    runs = [drive(tmp_path) for _ in range(3)]
+
+    assert [r.returncode for r in runs] == [-signal.SIGKILL, -signal.SIGKILL, 0], runs[-1].stderr
+    found = {o["repo"]: o for o in json.loads(runs[-1].stdout)["outcomes"]}
+    assert found["poisoned"]["outcome"] == "error"
+    assert found["poisoned"]["reason"].startswith("the bot died 2 times while working on")
+    assert {n: found[n]["outcome"] for n in names if n != "poisoned"} == dict.fromkeys(
+        ("alpha", "gamma", "delta"), "pr-opened"
+    )
+    prs = sorted((name, pr.number) for name, pr in LocalForge(tmp_path / "state").list_prs())
+    assert prs == [("alpha", 1), ("delta", 1), ("gamma", 1)]
+    assert all(r.finished_at for r in Ledger.of(tmp_path / "state").runs("safe-yaml"))

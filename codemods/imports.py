@@ -115,7 +115,7 @@ class TidyRemoveImportsVisitor(RemoveImportsVisitor):
             if statement in self.removed:
                 above.add(statement.leading_lines)
                 continue
-            body.append(above.give(next(kept)))
+            body.append(above.give(next(kept), first=not body and _bare_top(updated)))
         return updated.with_changes(body=body)
 
 
@@ -129,18 +129,34 @@ class Above:
     def __init__(self) -> None:
         self.lines: list[cst.EmptyLine] = []
         self.blank: Sequence[cst.EmptyLine] = ()
+        self.removed = False
 
     def add(self, lines: Sequence[cst.EmptyLine]) -> None:
         self.lines += lines
         self.blank = self.blank or lines
+        self.removed = True
 
-    def give(self, statement: StatementT) -> StatementT:
+    def give(self, statement: StatementT, first: bool = False) -> StatementT:
+        """``statement`` with the lines above; ``first`` in its block, where blank lines left
+        on top (everything above it was removed) would open the block."""
         lines, self.lines, blank, self.blank = self.lines, [], self.blank, ()
+        removed, self.removed = self.removed, False
         if any(line.comment for line in lines):
-            return statement.with_changes(leading_lines=[*lines, *statement.leading_lines])
-        if blank and not statement.leading_lines:
-            return statement.with_changes(leading_lines=blank)
+            statement = statement.with_changes(leading_lines=[*lines, *statement.leading_lines])
+        elif blank and not statement.leading_lines:
+            statement = statement.with_changes(leading_lines=blank)
+        if first and removed:
+            leading = list(statement.leading_lines)
+            while leading and leading[0].comment is None:
+                leading.pop(0)
+            statement = statement.with_changes(leading_lines=leading)
         return statement
+
+
+def _bare_top(block: cst.Module | cst.IndentedBlock) -> bool:
+    """Whether nothing is written above a block's first statement (a module's header comments
+    want the blank lines below them)."""
+    return not isinstance(block, cst.Module) or not block.header
 
 
 def _lost_trailing_comma(original: cst.ImportFrom, updated: cst.ImportFrom) -> bool:
@@ -232,12 +248,14 @@ def from_import(module: str, aliases: Sequence[cst.ImportAlias], width: int = 88
 
 @dataclass(eq=False)
 class _Line:
-    """What happens to one line of imports: names added to its statements or beside it."""
+    """What happens to one line of imports: names added to its statements or beside it, or
+    the whole statement removed (an `if TYPE_CHECKING:` block left without imports)."""
 
-    line: Line
+    line: Line | cst.BaseCompoundStatement
     ancestors: tuple[cst.CSTNode, ...]
     before: dict[str, list[cst.ImportAlias]] = field(default_factory=dict)  # module -> names
     after: dict[str, list[cst.ImportAlias]] = field(default_factory=dict)
+    removed: bool = False
 
     @property
     def block(self) -> cst.CSTNode:
@@ -267,6 +285,27 @@ class ImportEdits:
     def drop(self, binding: Binding) -> None:
         self.dropped.add(id(binding.alias))
         self._line(binding.line, binding.ancestors)
+
+    def remove(
+        self, statement: cst.BaseCompoundStatement, ancestors: tuple[cst.CSTNode, ...]
+    ) -> None:
+        """Remove ``statement`` (in the block that ends ``ancestors``) as a whole."""
+        self.lines[id(statement)] = _Line(statement, ancestors, removed=True)
+
+    def empties(self, suite: cst.BaseSuite) -> bool:
+        """Whether the names dropped so far leave nothing in ``suite`` but imports of them."""
+        lines = [suite] if isinstance(suite, cst.SimpleStatementSuite) else suite.body
+        for line in lines:
+            if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                return False
+            for small in line.body:
+                if not isinstance(small, (cst.Import, cst.ImportFrom)):
+                    return False
+                if isinstance(small.names, cst.ImportStar):
+                    return False
+                if any(id(alias) not in self.dropped for alias in small.names):
+                    return False
+        return True
 
     def move(self, binding: Binding, module: str) -> None:
         """``from m import x [as y]`` becomes ``from module import x [as y]``."""
@@ -388,6 +427,9 @@ class ImportEdits:
         above = Above()
         for old, new in zip(old_body, block.body, strict=True):
             plan = plans.get(id(old))
+            if plan is not None and plan.removed:
+                above.add(new.leading_lines)
+                continue
             if plan is None:
                 statements = [new]
             else:
@@ -396,7 +438,8 @@ class ImportEdits:
                 if not statements:
                     above.add(new.leading_lines)
                     continue
-            body.extend([above.give(statements[0]), *statements[1:]])
+            first = not body and _bare_top(block)
+            body.extend([above.give(statements[0], first), *statements[1:]])
         if not body and isinstance(block, cst.IndentedBlock):
             body = [cst.SimpleStatementLine([cst.Pass()])]
         return block.with_changes(body=body)

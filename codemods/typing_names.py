@@ -350,6 +350,7 @@ class TypingReads:
             return qualified
         return None
 
+    @functools.cached_property
     def kept_names(self) -> set[str]:
         """Names read where the reads are not seen: type comments, strings of types that
         could not be parsed."""
@@ -375,22 +376,45 @@ class TypingReads:
 
     def release(self) -> None:
         """Drop the imports whose every read was rewritten (unless read where unseen): each
-        import on its own, a function's `from typing import List` apart from the module's."""
-        kept: set[str] | None = None
+        import on its own, a function's `from typing import List` apart from the module's.
+        An `if TYPE_CHECKING:` block left empty goes, and may take the last read of
+        `TYPE_CHECKING` with it."""
+        while self._release() or self._empty_type_checking_blocks():
+            pass
+
+    def _release(self) -> bool:
+        dropped = False
         for index in self.indexes:
             for group in index.groups:
                 if not any(id(o) in self.rewritten for o in group.chains):
                     continue
                 for binding in group.bindings:
+                    if id(binding.alias) in self.import_edits.dropped:
+                        continue
                     if group.unclear and any(o.reads(binding) for o in group.unclear):
                         continue
                     reads = [o for o in group.chains if o.reads(binding)]
-                    left = [o for o in reads if id(o) not in self.rewritten]
-                    if left or len(reads) == 0:
+                    if not reads or any(id(o) not in self.rewritten for o in reads):
                         continue
-                    kept = self.kept_names() if kept is None else kept
-                    if group.local not in kept and group.local not in index.exported:
-                        self.import_edits.drop(binding)
+                    if group.local in index.exported or group.local in self.kept_names:
+                        continue
+                    self.import_edits.drop(binding)
+                    dropped = True
+        return dropped
+
+    def _empty_type_checking_blocks(self) -> bool:
+        removed = False
+        for read in self.reads():
+            block = read.parent
+            if read.name != "TYPE_CHECKING" or id(read.occurrence) in self.rewritten:
+                continue
+            if not isinstance(block, cst.If) or block.test is not read.node or block.orelse:
+                continue
+            if self.import_edits.empties(block.body):
+                self.import_edits.remove(block, read.ancestors[:-1])
+                self.rewritten.add(id(read.occurrence))
+                removed = True
+        return removed
 
     def apply(self, tree: cst.Module) -> cst.Module:
         for site, inner in self._inner.values():

@@ -49,8 +49,20 @@ def remove(code: str, *names: tuple[str, str | None]) -> str:
             "def f():\n    y = 1\n\n    import pkg_resources\n    return y\n",
             "def f():\n    y = 1\n\n    return y\n",
         ),
+        ("from typing import List\n\n\nx = 1\n", "x = 1\n"),
+        ("# header\nfrom typing import List\n\n\nx = 1\n", "# header\n\n\nx = 1\n"),
+        ("def f():\n    import pkg_resources\n\n    return 1\n", "def f():\n    return 1\n"),
     ],
-    ids=["after-docstring", "group-start", "own-blank-kept", "comment-stays", "in-function"],
+    ids=[
+        "after-docstring",
+        "group-start",
+        "own-blank-kept",
+        "comment-stays",
+        "in-function",
+        "module-top",
+        "below-header",
+        "block-top",
+    ],
 )
 def test_blank_lines_above_a_removed_import_stay(before: str, after: str) -> None:
     assert remove(before, ("typing", "List"), ("pkg_resources", None)) == after

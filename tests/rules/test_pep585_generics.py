@@ -333,3 +333,36 @@ def test_cast_strings_are_types_never_evaluated() -> None:
         "from __future__ import annotations\nimport typing as t\n"
         'value = t.cast("list[str]", raw)\nother = t.cast(t.List[str], raw)\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from typing import List\n"
+            "\n\ndef f(x: 'List[int]') -> None: ...\n",
+            "def f(x: 'list[int]') -> None: ...\n",
+        ),
+        (
+            "import typing\nif typing.TYPE_CHECKING: from typing import Dict\n"
+            "x: 'Dict[str, int]'\n",
+            "x: 'dict[str, int]'\n",
+        ),
+        (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n"
+            "    from typing import List\nx: 'List[PathLike[str]]'\n",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from os import PathLike\n"
+            "x: 'list[PathLike[str]]'\n",
+        ),
+        (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from typing import List\n"
+            "else:\n    List = list\nx: 'List[int]'\n",
+            None,
+        ),
+    ],
+    ids=["block", "one-line", "other-imports", "else"],
+)
+def test_a_type_checking_block_left_empty_goes(code: str, expected: str | None) -> None:
+    """Not `if TYPE_CHECKING: pass`; the TYPE_CHECKING import goes too when that was its
+    last read."""
+    assert output_of(apply_codemod(NAME, code)) == (code if expected is None else expected)

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Safety
 from codemods.calls import append_arg, keyword, positional
+from codemods.imports import imports_any
 
 UTCNOW = "datetime.datetime.utcnow"
 UTCFROMTIMESTAMP = "datetime.datetime.utcfromtimestamp"
@@ -176,6 +177,13 @@ class DatetimeUtcnow(Codemod):
     triggers = (b"utcnow", b"utcfromtimestamp")
     Options = UtcnowOptions
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of datetime nothing can match: no scope analysis."""
+        if not imports_any(module, "datetime"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import datetime\nstamp = datetime.datetime.utcnow()\n",

@@ -8,8 +8,9 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 from pydantic import Field, field_validator
 
-from codemods.base import Codemod, CodemodTransformer, Example, Options
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options
 from codemods.calls import argument, has_double_star, keyword
+from codemods.imports import imports_any
 
 # A reviewed call: bandit's nosec, ruff's noqa (bare, or naming S324).
 MARK = re.compile(r"#.*\b(nosec\b|noqa(?!:)|noqa:[\sA-Z0-9,]*\bS324\b)")
@@ -145,6 +146,13 @@ class InsecureHash(Codemod):
     triggers = (b"hashlib",)
     Options = HashOptions
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of hashlib nothing can match: no scope analysis."""
+        if not imports_any(module, "hashlib"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example("import hashlib\ndigest = hashlib.md5(data).hexdigest()\n", findings=1),
         Example(

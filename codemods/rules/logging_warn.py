@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from codemods.base import Binding, Codemod, CodemodTransformer, Example
+from codemods.base import Binding, Codemod, CodemodTransformer, Example, FileContext
+from codemods.imports import imports_any
 
 # `warn` reached through the logging module itself rather than through a logger variable.
 DIRECT_WARN = (
@@ -88,6 +89,13 @@ class LoggingWarn(Codemod):
     # that mentions warnings.
     triggers = (b"logging",)
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of logging nothing can match: no scope analysis."""
+        if not imports_any(module, "logging"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import logging\nlogger = logging.getLogger(__name__)\n\n\ndef f():\n"

@@ -8,8 +8,9 @@ import libcst as cst
 import libcst.matchers as m
 from pydantic import Field, StrictFloat, StrictInt
 
-from codemods.base import Codemod, CodemodTransformer, Example, Options
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options
 from codemods.calls import add_keyword, has_double_star, keyword, positional
+from codemods.imports import imports_any
 
 # The parameters a call can fill by position, in order.
 Signature = tuple[str, ...]
@@ -229,6 +230,13 @@ class RequestsTimeout(Codemod):
     triggers = (b"requests",)
     Options = TimeoutOptions
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of requests nothing can match: no scope analysis."""
+        if not imports_any(module, "requests"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import requests\nr = requests.get(url, params={'q': 1})\n",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.base import Codemod, CodemodTransformer, Example
+from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.calls import argument, has_star
+from codemods.imports import imports_any
 
 # Functions with a `shell` parameter (all pass it on to Popen, where it is the 9th).
 SHELL_PARAMETER = tuple(
@@ -193,6 +194,13 @@ class SubprocessShellTrue(Codemod):
     # file that mentions a filesystem.
     triggers = (b"subprocess", b"system(", b"system as", b"popen(", b"popen as")
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of subprocess or os or asyncio nothing can match: no scope analysis."""
+        if not imports_any(module, "subprocess", "os", "asyncio"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import subprocess\nsubprocess.run(f'tar xf {path}', shell=True)\n",

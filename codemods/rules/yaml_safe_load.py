@@ -9,7 +9,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.calls import argument, has_star, remove_args
-from codemods.imports import imports_in
+from codemods.imports import imports_any, imports_in
 
 LOAD = "yaml.load"
 PARTIAL = "functools.partial"
@@ -144,6 +144,13 @@ class YamlSafeLoad(Codemod):
     version = 3
     triggers = (b"yaml",)
     Transformer = Transformer
+
+    def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """Without an import of yaml nothing can match: no scope analysis."""
+        if not imports_any(module, "yaml"):
+            return module
+        return super().transform(module, file)
+
     examples = (
         Example(
             "import yaml\ndata = yaml.load(stream)\n",

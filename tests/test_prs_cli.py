@@ -83,6 +83,17 @@ def test_pr_show_renders_body_comments_and_diff(
     assert "-print(os.sep)" in output and "+print('fleetmod/a')" in output
 
 
+def test_pr_show_wraps_a_long_list_item_instead_of_cutting_it(
+    tmp_path: Path, state: Path, forge: LocalForge
+) -> None:
+    origin = make_origin(tmp_path / "svc.git", FILES)
+    finding = "- `a.py:3`: " + " ".join(f"word{i}" for i in range(60)) + " THE-END"
+    number = open_pr(forge, origin, "fleetmod/a", "Findings", f"### Findings\n\n{finding}\n")
+    code, output = cli("pr", "show", str(number), "--state-dir", str(state))
+    assert code == 0, output
+    assert "word59" in output and "THE-END" in output
+
+
 def test_pr_merge_and_close_act_as_a_reviewer(
     tmp_path: Path, state: Path, forge: LocalForge
 ) -> None:

@@ -95,10 +95,10 @@ def show(number: int, repo: str | None = REPO, state_dir: Path | None = STATE_DI
     for key, value in details.items():
         if value:
             out.print(f"[dim]{key}:[/] {escape(value)}")
-    out.print(Markdown(pr.body or "_(no description)_"))
+    out.print(Markdown(pr.body or "_(no description)_"), soft_wrap=False)
     for comment in comments:
         out.rule(f"{escape(comment.author)} commented {_when(comment.created_at)}", align="left")
-        out.print(Markdown(comment.body))
+        out.print(Markdown(comment.body), soft_wrap=False)
     out.rule("diff", align="left")
     if diff:
         out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))

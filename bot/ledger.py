@@ -85,6 +85,9 @@ class Ledger:
         db = sqlite3.connect(self.path, timeout=60)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # WAL keeps the file consistent through any crash; NORMAL only lets a power cut
+            # lose the last outcomes, which a resumed run redoes (the forge is the truth).
+            db.execute("PRAGMA synchronous=NORMAL")
             with db:
                 yield db
         finally:

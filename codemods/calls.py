@@ -44,14 +44,22 @@ def has_double_star(call: cst.Call) -> bool:
 
 
 def _line_separator(call: cst.Call) -> cst.Comma | None:
-    """The comma (newline and indent, no comments) of a call written one argument per line."""
+    """The comma (newline and indent, no comments) of a call written one argument per line.
+
+    Arguments that share one line after the bracket (black's ``f(\n    a, b=1\n)``) are
+    not: one more goes on that line. A lone argument is, when a trailing comma says so.
+    """
     for arg in call.args[:-1]:
         comma = arg.comma
         if isinstance(comma, cst.Comma) and isinstance(
             comma.whitespace_after, cst.ParenthesizedWhitespace
         ):
             return cst.Comma(whitespace_after=_bare(comma.whitespace_after))
-    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+    last = call.args[-1].comma if len(call.args) == 1 else None
+    trailing = isinstance(last, cst.Comma) and isinstance(
+        last.whitespace_after, cst.ParenthesizedWhitespace
+    )
+    if trailing and isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
         return cst.Comma(whitespace_after=_bare(call.whitespace_before_args))
     return None
 

@@ -226,7 +226,7 @@ class RequestsTimeout(Codemod):
         "S113 only detects this."
     )
     url = "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts"
-    version = 3
+    version = 4
     triggers = (b"requests",)
     Options = TimeoutOptions
     Transformer = Transformer

@@ -162,6 +162,16 @@ def test_timeout_option_must_be_a_positive_number(bad: object) -> None:
             "              )\n",
             id="aligned with the opening bracket",
         ),
+        pytest.param(
+            "requests.get(\n    u, headers=h, params=p\n)\n",
+            "requests.get(\n    u, headers=h, params=p, timeout=30\n)\n",
+            id="black's arguments on one line inside the brackets (salt)",
+        ),
+        pytest.param(
+            "requests.get(\n    u,\n)\n",
+            "requests.get(\n    u,\n    timeout=30,\n)\n",
+            id="a lone argument with a trailing comma",
+        ),
     ],
 )
 def test_the_comment_on_the_last_argument_stays_on_its_line(call: str, after: str) -> None:

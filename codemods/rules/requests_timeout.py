@@ -9,7 +9,7 @@ import libcst.matchers as m
 from pydantic import Field, StrictFloat, StrictInt
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options
-from codemods.calls import add_keyword, has_double_star, keyword, positional
+from codemods.calls import add_keyword, argument, has_double_star, keyword, positional
 from codemods.imports import imports_any
 
 # The parameters a call can fill by position, in order.
@@ -61,6 +61,8 @@ SESSION_FACTORIES = (
     "requests.sessions.Session",
     "requests.sessions.session",
 )
+# requests' own adapter: mounting it keeps requests' default of no timeout.
+STOCK_ADAPTERS = ("requests.adapters.HTTPAdapter",)
 # Session attributes that cannot give it a default timeout (unlike `mount` or `adapters`).
 SESSION_SETTINGS = {
     "auth",
@@ -182,10 +184,27 @@ class Transformer(CodemodTransformer):
         if attribute.attr.value in SESSION_SETTINGS:
             return True
         call = self.parent(attribute)
-        return (
-            attribute.attr.value in SESSION_SIGNATURES
-            and isinstance(call, cst.Call)
-            and call.func is attribute
+        if not isinstance(call, cst.Call) or call.func is not attribute:
+            return False
+        if attribute.attr.value == "mount":
+            return self._stock_adapter(call)
+        return attribute.attr.value in SESSION_SIGNATURES
+
+    def _stock_adapter(self, mount: cst.Call) -> bool:
+        """``session.mount(prefix, HTTPAdapter(...))``: requests' own adapter sets no timeout."""
+        adapter = argument(mount, 1, "adapter")
+        if adapter is None:
+            return False
+        value = adapter.value
+        if isinstance(value, cst.Name):
+            bindings = self.bindings(value)
+            if not bindings or any(b.entered for b in bindings):
+                return False
+            values = [b.value for b in bindings]
+        else:
+            values = [value]
+        return all(
+            isinstance(v, cst.Call) and self.refers_to(v.func, *STOCK_ADAPTERS) for v in values
         )
 
 
@@ -217,8 +236,9 @@ class RequestsTimeout(Codemod):
         "30 by default; it bounds the connect and each read, not the whole download) to "
         "`requests.get/post/put/patch/delete/head/options/request` and to the same methods "
         "of a variable every assignment of which is `requests.Session()` (or `with "
-        "requests.Session() as s`). A session that mounts adapters, is patched or is handed "
-        "elsewhere may get its timeout from an adapter, so those calls are reported instead, "
+        "requests.Session() as s`). A session that mounts adapters (other than requests' own "
+        "`HTTPAdapter`), is patched or is handed elsewhere may get its timeout from an "
+        "adapter, so those calls are reported instead, "
         "as are calls whose `**kwargs` may carry a timeout and explicit `timeout=None`; "
         "sessions kept on attributes (`self.session`) or annotated parameters (a subclass "
         "may set its own default) are not followed. A timeout makes a slow call raise "
@@ -226,7 +246,7 @@ class RequestsTimeout(Codemod):
         "S113 only detects this."
     )
     url = "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts"
-    version = 4
+    version = 5
     triggers = (b"requests",)
     Options = TimeoutOptions
     Transformer = Transformer
@@ -264,6 +284,15 @@ class RequestsTimeout(Codemod):
             "import requests\ns = requests.Session()\ns.mount('https://', adapter)\ns.get(url)\n",
             findings=1,
             title="mounted session: its adapter may set the timeout",
+        ),
+        Example(
+            "import requests\ns = requests.Session()\n"
+            "a = requests.adapters.HTTPAdapter(max_retries=5)\ns.mount('https://', a)\n"
+            "s.get(url)\n",
+            "import requests\ns = requests.Session()\n"
+            "a = requests.adapters.HTTPAdapter(max_retries=5)\ns.mount('https://', a)\n"
+            "s.get(url, timeout=30)\n",
+            title="requests' own HTTPAdapter sets no timeout (boto's cloudsearch)",
         ),
         Example(
             "import requests\nrequests.get(url, **options)\n",

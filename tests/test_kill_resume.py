@@ -283,9 +283,9 @@ def test_a_repository_that_kills_the_bot_every_time_is_left_out_of_the_resumed_r
     found = {o["repo"]: o for o in json.loads(runs[-1].stdout)["outcomes"]}
     assert found["poisoned"]["outcome"] == "error"
     assert found["poisoned"]["reason"].startswith("the bot died 2 times while working on")
-    assert {n: found[n]["outcome"] for n in names if n != "poisoned"} == dict.fromkeys(
-        ("alpha", "gamma", "delta"), "pr-opened"
-    )
+    # a neighbour killed after its PR was opened but before it was recorded finds that PR
+    bystanders = {found[n]["outcome"] for n in names if n != "poisoned"}
+    assert bystanders <= {"pr-opened", "pr-unchanged"}
     prs = sorted((name, pr.number) for name, pr in LocalForge(tmp_path / "state").list_prs())
     assert prs == [("alpha", 1), ("delta", 1), ("gamma", 1)]
     assert all(r.finished_at for r in Ledger.of(tmp_path / "state").runs("safe-yaml"))

@@ -556,7 +556,8 @@ class Index:
     mentions: list[cst.SimpleString] = field(default_factory=list)
     calls: dict[int, cst.Call] = field(default_factory=dict)
     hidden: list[tuple[Star, str]] = field(default_factory=list)  # star imports that may hide it
-    scoped: dict[int | None, set[str]] = field(default_factory=dict)  # names bound per scope
+    scoped: dict[int | None, set[str]] = field(default_factory=dict)  # bound, not imported
+    imported: dict[int | None, dict[str, list[Binding]]] = field(default_factory=dict)
     opaque: set[str] = field(default_factory=set)  # names in unparsed annotation strings
     not_types: set[str] = field(default_factory=set)  # names given a string or a ForwardRef
 
@@ -601,15 +602,23 @@ class Index:
         """
         if not self.binds(name):
             return False
-        return any(name in self.scoped.get(key, ()) for key in visible_scopes(ancestors))
+        return any(
+            name in self.scoped.get(key, ()) or name in self.imported.get(key, {})
+            for key in visible_scopes(ancestors)
+        )
 
 
 def index_module(
-    module: cst.Module, old: str, wanted: Callable[[Group], bool] = lambda _g: True
+    module: cst.Module,
+    old: str,
+    wanted: Callable[[Group], bool] = lambda _g: True,
+    light: bool = False,
 ) -> Index | None:
     """What ``module`` says about ``old``; None when no import can lead to it.
 
-    Occurrences are collected for the groups ``wanted`` says need them.
+    Occurrences are collected for the groups ``wanted`` says need them. Where a local name
+    is also bound otherwise, ``light`` resolves the reads from the scopes the walk saw
+    (`resolve_lightly`) instead of libcst's scope analysis.
     """
     imports = scan_imports(module)
     groups: dict[tuple[str, str], Group] = {}
@@ -623,7 +632,7 @@ def index_module(
         return None
     index = Index(old, imports, list(groups.values()))
     roots = {g.local for g in index.groups if wanted(g)}
-    _collect(module, index, roots)
+    _collect(module, index, roots, light)
     index.hidden = [
         (star, hidden)
         for star in stars
@@ -658,18 +667,36 @@ def visible_scopes(ancestors: Sequence[cst.CSTNode]) -> list[int | None]:
     return found
 
 
+def is_bound_here(node: cst.CSTNode, ancestors: Sequence[cst.CSTNode]) -> bool:
+    """Whether ``node`` is where something is bound or deleted (`x = 1`, `del x`, a
+    parameter's or a def's name, `global x`, `for x in`, `as x`), not a read."""
+    child = node
+    for parent in reversed(ancestors):
+        if isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+            child = parent
+            continue
+        if isinstance(parent, (cst.AssignTarget, cst.Del, cst.NameItem)):
+            return True
+        if isinstance(parent, cst.AugAssign):
+            return False  # `x += 1` reads x too
+        field = _BINDING_FIELDS.get(type(parent))
+        return field is not None and getattr(parent, field) is child
+    return False
+
+
 def _scope_key(ancestors: Sequence[cst.CSTNode]) -> int | None:
     return next((id(n) for n in reversed(ancestors) if isinstance(n, SCOPES)), None)
 
 
-def _collect(module: cst.Module, index: Index, roots: set[str]) -> None:
+def _collect(module: cst.Module, index: Index, roots: set[str], light: bool) -> None:
     collector = _Collector(roots, index.old)
     collector.walk(module)
     index.bound, index.module_bound = collector.bound, collector.module_bound
     index.scoped, index.opaque = collector.scoped, collector.opaque
     index.not_types = collector.not_types
     for binding in index.imports.bindings:
-        index.scoped.setdefault(_scope_key(binding.ancestors), set()).add(binding.local)
+        scope = index.imported.setdefault(_scope_key(binding.ancestors), {})
+        scope.setdefault(binding.local, []).append(binding)
     index.read = collector.read
     index.exported, index.mentions = collector.exported, collector.mentions
     index.calls = collector.calls
@@ -678,7 +705,39 @@ def _collect(module: cst.Module, index: Index, roots: set[str]) -> None:
         for occurrence in collector.occurrences:
             by_local[occurrence.root.value].chains.append(occurrence)
         return
-    _resolve_with_scopes(module, index, collector.occurrences)
+    if light:
+        resolve_lightly(index, collector.occurrences)
+    else:
+        _resolve_with_scopes(module, index, collector.occurrences)
+
+
+def resolve_lightly(index: Index, occurrences: Iterable[Occurrence]) -> None:
+    """Attribute each occurrence to the imports it reads, from the scopes the walk saw: the
+    innermost scope visible from it that binds its name decides. Where that scope also binds
+    the name otherwise (`except ImportError: X = None`, a `def`, `global`), or by imports of
+    several things, the occurrence is unclear, as with libcst's analysis; an occurrence that
+    is itself a binding (a parameter's name) is read as such, which errs the same way.
+    Hundreds of times cheaper than libcst's scope analysis on a large module.
+    """
+    owner = {id(b): group for group in index.groups for b in group.bindings}
+    for occurrence in occurrences:
+        if len(occurrence.chain) == 1 and is_bound_here(occurrence.root, occurrence.ancestors):
+            continue
+        local = occurrence.root.value
+        site = occurrence.site
+        for key in visible_scopes(site.ancestors if site is not None else occurrence.ancestors):
+            imports = index.imported.get(key, {}).get(local, [])
+            other = local in index.scoped.get(key, ())
+            if not imports and not other:
+                continue
+            groups = {owner.get(id(b)) for b in imports} | ({None} if other else set())
+            occurrence.sources = frozenset(id(b.statement) for b in imports)
+            if len(groups) == 1 and None not in groups:
+                next(iter(groups)).chains.append(occurrence)  # type: ignore[union-attr]
+            else:
+                for group in groups - {None}:
+                    group.unclear.append(occurrence)  # type: ignore[union-attr]
+            break
 
 
 def _plain(index: Index, local: str, group: Group) -> bool:

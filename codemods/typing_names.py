@@ -30,6 +30,7 @@ from codemods.qualnames import (
     Occurrence,
     StringSite,
     index_module,
+    is_bound_here,
     scan_imports,
 )
 from codemods.renaming import Edits
@@ -151,16 +152,11 @@ class Read:
 
     occurrence: Occurrence
     group: Group
-    index: Index
     qualified: str  # typing.List, typing_extensions.List
 
     @property
     def name(self) -> str:
         return self.qualified.rpartition(".")[2]
-
-    @property
-    def module(self) -> str:
-        return self.qualified.rpartition(".")[0]
 
     @property
     def node(self) -> cst.Name | cst.Attribute:
@@ -186,20 +182,6 @@ class Read:
         return self.occurrence.ancestors[-1] if self.occurrence.ancestors else None
 
 
-def _stored(node: cst.CSTNode, ancestors: Sequence[cst.CSTNode]) -> bool:
-    """Whether ``node`` is assigned or deleted (`typing.List = x`) rather than read."""
-    child = node
-    for parent in reversed(ancestors):
-        if isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
-            child = parent
-            continue
-        if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AsName)):
-            return True
-        targets = (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)
-        return isinstance(parent, targets) and parent.target is child
-    return False
-
-
 class TypingReads:
     """The reads of `typing` names in one module, and the edits made to them."""
 
@@ -209,7 +191,7 @@ class TypingReads:
         self.indexes = [
             index
             for name in (*TYPING, *others)
-            if (index := index_module(module, name)) is not None
+            if (index := index_module(module, name, light=True)) is not None
         ]
         self.edits = Edits()
         self.import_edits = ImportEdits(imports)
@@ -244,20 +226,20 @@ class TypingReads:
                 continue
             for group in index.groups:
                 for occurrence in group.chains:
-                    read = self._read(occurrence, group, index)
+                    read = self._read(occurrence, group)
                     if read is not None:
                         yield read
 
-    def _read(self, occurrence: Occurrence, group: Group, index: Index) -> Read | None:
+    def _read(self, occurrence: Occurrence, group: Group) -> Read | None:
         site = occurrence.site
         if site is not None and not isinstance(site.ancestors[0], cst.Module):
             return None  # a string inside a string annotation
         qualified = group.resolve(occurrence, len(occurrence.chain) - 1)
         if qualified.count(".") != 1 and not qualified.startswith("collections.abc."):
             return None
-        if _stored(occurrence.chain[-1], occurrence.ancestors):
+        if is_bound_here(occurrence.chain[-1], occurrence.ancestors):
             return None
-        return Read(occurrence, group, index, qualified)
+        return Read(occurrence, group, qualified)
 
     @functools.cached_property
     def qualified(self) -> dict[int, str]:
@@ -393,7 +375,7 @@ class TypingReads:
                         continue
                     if group.unclear and any(o.reads(binding) for o in group.unclear):
                         continue
-                    reads = [o for o in group.chains if o.reads(binding)]
+                    reads = [o for o in group.chains if o.reads(binding) and not self._data(o)]
                     if not reads or any(id(o) not in self.rewritten for o in reads):
                         continue
                     if group.local in index.exported or group.local in self.kept_names:
@@ -401,6 +383,11 @@ class TypingReads:
                     self.import_edits.drop(binding)
                     dropped = True
         return dropped
+
+    def _data(self, occurrence: Occurrence) -> bool:
+        """Whether ``occurrence`` is in a string that is a value, not a type (`Literal["List"]`)."""
+        site = occurrence.site
+        return site is not None and self._context(site.node, site.ancestors[:-1], True) is False
 
     def _empty_type_checking_blocks(self) -> bool:
         removed = False

@@ -100,8 +100,8 @@ class Transformer(CodemodTransformer):
         compared = self._compared() if self.scope == "everywhere" else None
         if compared is not None:
             message = (
-                f"`{compared.name}` is compared at runtime: `{compared.name.lower()}[...]` does "
-                f"not equal `typing.{compared.name}[...]`, so the module keeps typing's spelling"
+                f"`{compared.name}` is compared at runtime, and its new spelling is another "
+                "object (`list[int] != typing.List[int]`): the module keeps typing's spelling"
             )
             self.report(compared.occurrence.report_node, message)
             return tree

@@ -366,3 +366,22 @@ def test_a_type_checking_block_left_empty_goes(code: str, expected: str | None) 
     """Not `if TYPE_CHECKING: pass`; the TYPE_CHECKING import goes too when that was its
     last read."""
     assert output_of(apply_codemod(NAME, code)) == (code if expected is None else expected)
+
+
+def test_a_literal_value_is_not_a_read_of_the_alias() -> None:
+    code = "from typing import List, Literal\nx: Literal['List']\ny: List[int]\n"
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from typing import Literal\nx: Literal['List']\ny: list[int]\n"
+    )
+
+
+def test_a_parameter_named_like_the_alias_is_not_a_read() -> None:
+    """pytest 8.2's terminal.py imports `typing.final` and has a parameter `final`: such a
+    name binds, it does not read the import (nor is it renamed)."""
+    code = (
+        "from typing import List\nx: List[int] = []\n"
+        "def f(self, List: int = 0) -> int:\n    return List\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "x: list[int] = []\ndef f(self, List: int = 0) -> int:\n    return List\n"
+    )

@@ -504,6 +504,51 @@ class _Planner:
         for line, ancestors in self.lines.values():
             self.edits.count += 1
             self.edits.add(line, ancestors, edit)
+        self._carry_blank_lines()
+
+    def _carry_blank_lines(self) -> None:
+        """An import line that goes gives the blank lines above it to the statement after
+        it, which has none of its own: the import group below stays apart from the one
+        above (`import json` / blank / `from six import text_type` / `from six.moves ...`)."""
+        given: set[int] = set()
+        for line, ancestors in self.lines.values():
+            if not self._removed(line):
+                continue
+            body = list(getattr(ancestors[-1], "body", ()))
+            after = next((i + 1 for i, s in enumerate(body) if s is line), len(body))
+            following = next((s for s in body[after:] if not self._removed(s)), None)
+            leading = cst.ensure_type(line, cst.SimpleStatementLine).leading_lines
+            blank = [e for e in leading if e.comment is None]
+            if following is None or following.leading_lines or id(following) in given:
+                continue
+            if blank:
+                given.add(id(following))
+                edit = self.edits.replace.get(id(following))
+                carry = functools.partial(_with_leading_lines, lines=blank, then=edit)
+                self.edits.add(following, ancestors, carry)
+
+    def _removed(self, line: cst.CSTNode) -> bool:
+        """Whether every import on ``line`` goes, and nothing takes its place."""
+        if not isinstance(line, cst.SimpleStatementLine) or id(line) not in self.lines:
+            return False
+        for small in line.body:
+            edit = self.statements.get(id(small))
+            if edit is None or edit.after or edit.rebuild(small) is not None:  # type: ignore[arg-type]
+                return False
+        return True
+
+
+def _with_leading_lines(
+    node: cst.CSTNode, lines: Sequence[cst.EmptyLine], then: Edit | None
+) -> cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel:
+    """``node`` (after ``then``, its own edit) with ``lines`` above it."""
+    result = then(node) if then is not None else node
+    if isinstance(result, cst.FlattenSentinel):
+        first, *rest = result.nodes
+        return cst.FlattenSentinel([first.with_changes(leading_lines=lines), *rest])
+    if isinstance(result, cst.RemovalSentinel):
+        return result
+    return result.with_changes(leading_lines=lines)
 
 
 def _fits(binding: Binding, new: cst.Import | cst.ImportFrom, edit: _StatementEdit) -> bool:

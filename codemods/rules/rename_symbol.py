@@ -106,7 +106,7 @@ class RenameSymbol(Codemod):
     )
     url = "https://libcst.readthedocs.io/en/latest/codemods_tutorial.html"
     safety = Safety.REVIEW
-    version = 2
+    version = 3
     triggers = (b"",)  # narrowed to the old name by file_triggers
     Options = Options
     Transformer = Transformer

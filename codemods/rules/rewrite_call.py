@@ -315,7 +315,7 @@ class RewriteCall(Codemod):
     )
     url = "https://libcst.readthedocs.io/en/latest/codemods.html"
     safety = Safety.REVIEW
-    version = 4
+    version = 5
     triggers = (b"",)  # narrowed to the callable's name by file_triggers
     Options = Options
     Transformer = Transformer

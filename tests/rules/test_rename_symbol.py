@@ -456,3 +456,29 @@ def test_strings_are_reported_where_only_imports_change() -> None:
     result = apply_codemod("rename-symbol", code, {"old": "pkg.mod", "new": "pkg2.mod"})
     assert output_of(result).startswith("from pkg2.mod.sub import x\n")
     assert [(f.line, f.column) for f in result.findings] == [(3, 12)]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            '"""Doc."""\nimport json\n\nfrom six import text_type\nfrom six.moves import U\n\n'
+            "x = text_type(1)\n",
+            '"""Doc."""\nimport json\n\nfrom six.moves import U\n\nx = str(1)\n',
+            id="the next import group stays apart (Sphinx's locale/__init__.py)",
+        ),
+        pytest.param(
+            '"""Doc."""\n\nfrom six import text_type\n\nfrom sphinx import nodes\n\n'
+            "x = text_type(1)\n",
+            '"""Doc."""\n\nfrom sphinx import nodes\n\nx = str(1)\n',
+            id="the next statement keeps its own blank lines",
+        ),
+        pytest.param(
+            "import json\n\n# for py2\nfrom six import text_type\nimport os\nx = text_type(1)\n",
+            "import json\n\nimport os\nx = str(1)\n",
+            id="the comment on the removed import goes with it",
+        ),
+    ],
+)
+def test_a_removed_import_line_leaves_the_blank_lines_above_it(before: str, after: str) -> None:
+    assert rename(before, {"old": "six.text_type", "new": "builtins.str"}) == after

@@ -14,6 +14,7 @@ same removals with the layout a person would leave.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
@@ -255,6 +256,7 @@ class _Line:
     ancestors: tuple[cst.CSTNode, ...]
     before: dict[str, list[cst.ImportAlias]] = field(default_factory=dict)  # module -> names
     after: dict[str, list[cst.ImportAlias]] = field(default_factory=dict)
+    pragmas: dict[str, str] = field(default_factory=dict)  # module -> pragma of its source
     removed: bool = False
 
     @property
@@ -327,6 +329,9 @@ class ImportEdits:
             return
         target, below = self._place(module, line)
         (target.after if below else target.before).setdefault(module, []).append(alias)
+        pragma = _pragma(line.line)
+        if pragma is not None:
+            target.pragmas.setdefault(module, pragma)
 
     def _place(self, module: str, anchor: _Line) -> tuple[_Line, bool]:
         """Where a new `from module import ...` goes: (next to which line, below it).
@@ -448,7 +453,7 @@ class ImportEdits:
         self, old: cst.SimpleStatementLine, new: cst.SimpleStatementLine, plan: _Line
     ) -> list[cst.BaseStatement]:
         before, kept, after = self._rebuild_line(old, new, plan)
-        lines = [cst.SimpleStatementLine([s]) for s in [*before, *after]]
+        lines = [self._new_line(s, plan) for s in [*before, *after]]
         if not kept:
             if lines:
                 lines[0] = lines[0].with_changes(leading_lines=new.leading_lines)
@@ -459,11 +464,18 @@ class ImportEdits:
         first = lines[0].with_changes(leading_lines=new.leading_lines)
         return [first, *lines[1:], line.with_changes(leading_lines=())]
 
+    @staticmethod
+    def _new_line(statement: cst.ImportFrom, plan: _Line) -> cst.SimpleStatementLine:
+        """A line for a new import, with the pragma (`# noqa`) of the import it comes from."""
+        pragma = plan.pragmas.get(get_full_name_for_node(statement.module) or "")
+        if pragma is None:
+            return cst.SimpleStatementLine([statement])
+        comment = cst.TrailingWhitespace(cst.SimpleWhitespace("  "), cst.Comment(pragma))
+        return cst.SimpleStatementLine([statement], trailing_whitespace=comment)
+
     def _rebuild_line(
         self, old: Line, new: Line, plan: _Line
-    ) -> tuple[
-        list[cst.BaseSmallStatement], list[cst.BaseSmallStatement], list[cst.BaseSmallStatement]
-    ]:
+    ) -> tuple[list[cst.ImportFrom], list[cst.BaseSmallStatement], list[cst.ImportFrom]]:
         """(new statements before the line, what the line keeps, new statements after it)."""
         kept: list[cst.BaseSmallStatement] = []
         for small in new.body:
@@ -494,6 +506,26 @@ class ImportEdits:
         for alias in joins:
             kept = joined(kept, alias)
         return small.with_changes(names=kept)
+
+
+PRAGMA = re.compile(r"#\s*(noqa|type:\s*ignore|pragma|pylint:|nosec|isort:)", re.IGNORECASE)
+
+
+def _pragma(line: cst.CSTNode) -> str | None:
+    """The comment that tells a tool about an import line (`# noqa: F401`), if any: it
+    applies to the names that move out of the line too."""
+    comments = []
+    if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        comments.append(line.trailing_whitespace.comment)
+        for small in line.body:
+            after = (
+                small.lpar.whitespace_after
+                if isinstance(small, cst.ImportFrom) and small.lpar
+                else None
+            )
+            if isinstance(after, cst.ParenthesizedWhitespace):
+                comments.append(after.first_line.comment)
+    return next((c.value for c in comments if c is not None and PRAGMA.match(c.value)), None)
 
 
 def _import_group(body: Sequence[cst.BaseStatement], index: int) -> list[int]:

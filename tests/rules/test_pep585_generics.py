@@ -385,3 +385,28 @@ def test_a_parameter_named_like_the_alias_is_not_a_read() -> None:
     assert output_of(apply_codemod(NAME, code)) == (
         "x: list[int] = []\ndef f(self, List: int = 0) -> int:\n    return List\n"
     )
+
+
+def test_a_pragma_follows_the_names_it_covers() -> None:
+    """aiohttp 3.9's worker.py: `from typing import Any, Awaitable, Callable, ...  # noqa`;
+    the names moved out of the line keep being covered (F401 would flag them otherwise)."""
+    code = "from typing import Any, Awaitable, Callable, Optional  # noqa\nx: Awaitable[Any]\n"
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from collections.abc import Awaitable, Callable  # noqa\n"
+        "from typing import Any, Optional  # noqa\nx: Awaitable[Any]\n"
+    )
+
+
+def test_only_real_type_comments_keep_imports() -> None:
+    """mypy 1.10's semanal.py has code commented out with a type comment in it,
+    `# locals = None  # type: List[...]`, which is no type comment: the import goes."""
+    code = (
+        "from typing import Dict, List\nx: List[int] = []\n"
+        "# locals = None  # type: List[int]\ny = {}  # type: Dict[str, int]\n"
+        "z = 1  # type: ignore[misc]  # List of things\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == (
+        "from typing import Dict\nx: list[int] = []\n"
+        "# locals = None  # type: List[int]\ny = {}  # type: Dict[str, int]\n"
+        "z = 1  # type: ignore[misc]  # List of things\n"
+    )

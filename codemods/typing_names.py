@@ -413,6 +413,11 @@ class TypingReads:
                         continue
                     if group.local in index.exported or group.local in self.kept_names:
                         continue
+                    if (
+                        binding.alias.asname is not None
+                        and binding.local == binding.alias.evaluated_name
+                    ):
+                        continue  # `import X as X`: an explicit re-export
                     self.import_edits.drop(binding)
                     dropped = True
         return dropped

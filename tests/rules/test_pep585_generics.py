@@ -410,3 +410,16 @@ def test_only_real_type_comments_keep_imports() -> None:
         "# locals = None  # type: List[int]\ny = {}  # type: Dict[str, int]\n"
         "z = 1  # type: ignore[misc]  # List of things\n"
     )
+
+
+def test_an_explicit_re_export_stays() -> None:
+    """typeshed's typing_extensions.pyi (in mypy 1.10) re-exports `Deque as Deque`, `List as
+    List`...: its own uses are rewritten, the names it exports are not taken away."""
+    code = (
+        "from typing import Deque as Deque, List as List, Dict\n"
+        "def f(x: Deque[int], y: List[int], z: Dict[str, int]) -> None: ...\n"
+    )
+    assert output_of(apply_codemod(NAME, code, path="typing_extensions.pyi")) == (
+        "from collections import deque\nfrom typing import Deque as Deque, List as List\n"
+        "def f(x: deque[int], y: list[int], z: dict[str, int]) -> None: ...\n"
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +425,57 @@ def test_an_explicit_re_export_stays() -> None:
         "from collections import deque\nfrom typing import Deque as Deque, List as List\n"
         "def f(x: deque[int], y: list[int], z: dict[str, int]) -> None: ...\n"
     )
+
+
+RUNTIME_MODULE = """from __future__ import annotations
+
+from typing import TYPE_CHECKING, Deque, Dict, List, Optional, Tuple, Type, Union, cast
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
+
+Pairs: TypeAlias = List[Tuple[str, int]]
+Table = Dict[str, List[int]]
+
+
+class Stack(List[int]):
+    def top(self) -> Optional[int]:
+        return self[-1] if self else None
+
+
+def load(raw: object, kind: Type[Stack] = Stack) -> Union[Stack, Deque[int]]:
+    items = cast(List[int], raw)
+    assert isinstance(items, List) and isinstance(Table, type(Dict[str, int]))
+    return kind(items)
+
+
+assert load([1, 2]).top() == 2
+"""
+
+
+def target_python(version: tuple[int, int]) -> str:
+    """An interpreter of ``version`` that runs (pyenv's shims exist for versions it does not
+    activate)."""
+    name = f"python{version[0]}.{version[1]}"
+    pyenv = sorted(Path.home().glob(f".pyenv/versions/{version[0]}.{version[1]}.*/bin/{name}"))
+    for candidate in [shutil.which(name), *map(str, pyenv)]:
+        if candidate and subprocess.run([candidate, "-c", "pass"], check=False).returncode == 0:
+            return candidate
+    pytest.skip(f"no {name} here")
+
+
+@pytest.mark.parametrize("target", [(3, 8), (3, 9), (3, 10)], ids=str)
+def test_the_output_runs_on_the_target_python(target: tuple[int, int], tmp_path: Path) -> None:
+    """Below 3.9 only the annotations change (never evaluated under the future import); the
+    runtime positions (a TypeAlias value, an implicit alias, a base class, cast, isinstance)
+    keep typing's spelling until the target can run the new one."""
+    first = output_of(apply_codemod(NAME, RUNTIME_MODULE, target=target))
+    new = output_of(apply_codemod("pep604-unions", first, target=target))
+    assert "def top(self) -> int | None:" in new and "-> Stack | deque[int]:" in new
+    assert ("class Stack(list[int]):" in new) == (target >= (3, 9))
+    assert ("cast(list[int], raw)" in new) == (target >= (3, 9))
+    module = tmp_path / "runtime_module.py"
+    module.write_text(new)
+    python = target_python(target)
+    run = subprocess.run([python, str(module)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr

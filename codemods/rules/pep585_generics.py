@@ -220,30 +220,33 @@ class Pep585Generics(Codemod):
     explanation = (
         "Since Python 3.9 (PEP 585) the builtin and standard collections are generic "
         "themselves, and their `typing` aliases are deprecated. As ruff UP006 does, every "
-        "use of `List`, `Dict`, `Set`, `FrozenSet`, `Tuple` and `Type`, subscripted or "
-        "bare, becomes the builtin, and `Deque` and `DefaultDict` become `deque` and "
-        "`defaultdict`, read through an `import collections` already there or a new `from "
-        "collections import ...` beside the typing import. As ruff UP035 does, the aliases "
-        "whose name does not change are imported from their real home instead: `from "
-        "typing import Iterable` becomes `from collections.abc import Iterable` (likewise "
-        "`OrderedDict`, `Counter`, `ChainMap` from `collections`, `Pattern`, `Match` from "
-        "`re`); `Callable` only for Python 3.10+ (on 3.9.0-3.9.1 `collections.abc.Callable` "
-        "reports its arguments differently), and `typing_extensions`' `Generator` and "
-        "`AsyncGenerator` only for 3.13+ (they take type-parameter defaults until then). "
-        "Their `typing.Iterable` spelling stays, as it does for ruff: it needs a new import "
-        "of a module in every such place. `typing_extensions` is read like `typing`. The "
-        "imports left unused are removed, in place. Below 3.9 only annotations of modules "
-        "with `from __future__ import annotations` are rewritten (they are never "
-        "evaluated), and nothing in modules that evaluate their annotations (pydantic, "
-        "typer, FastAPI, SQLAlchemy..., `get_type_hints`); below 3.11 such modules keep "
-        '`List["Node"]`, whose string `get_type_hints` resolves only inside typing\'s '
-        "alias. Left alone: places where the builtin's name means something else (a method "
-        "or parameter called `type`, where ruff writes `builtins.type`), `AbstractSet` and "
-        "`ContextManager` (their new names differ), and `Deque` where the name `deque` is "
-        "taken."
+        "use of `List`, `Dict`, `Set`, `FrozenSet`, `Tuple` and `Type` (from `typing` or "
+        "`typing_extensions`), subscripted or bare, in code or in a string annotation, "
+        "becomes the builtin, and `Deque` and `DefaultDict` become `deque` and "
+        "`defaultdict`, read through a `collections` import already there or a new `from "
+        "collections import ...`. As ruff UP035 does, the aliases whose name stays are "
+        "imported from their real home: `from typing import Iterable` becomes `from "
+        "collections.abc import Iterable` (likewise `OrderedDict`, `Counter`, `ChainMap` "
+        "from `collections`, `Pattern`, `Match` from `re`); `Callable` only for Python "
+        "3.10+ (on 3.9.0-3.9.1 `collections.abc.Callable` reports its arguments "
+        "differently), `typing_extensions`' `Generator` and `AsyncGenerator` only for 3.13+ "
+        "(they take type-parameter defaults until then). Their `typing.Iterable` spelling "
+        "stays, as it does for ruff: changing it needs another import in every such module. "
+        "Imports left unused are removed where they stand (not a re-export `X as X`, nor a "
+        "name that `__all__` or a type comment uses), new ones go where isort would put "
+        "them. Below 3.9 only annotations of modules with `from __future__ import "
+        "annotations` change (they are never evaluated), and nothing where annotations are "
+        "evaluated (modules importing pydantic, typer, FastAPI, SQLAlchemy..., or calling "
+        '`get_type_hints`); below 3.11 those keep `List["Node"]`, whose string '
+        "`get_type_hints` resolves inside typing's alias only. A module that compares the "
+        "aliases at runtime (`tp == List[int]`) is reported and left as it is: `list[int]` "
+        "does not equal `typing.List[int]`. Left alone: places where the builtin's name "
+        "means something else (a method or parameter called `type`, where ruff writes "
+        "`builtins.type`), `AbstractSet` and `ContextManager` (their new names differ), and "
+        "`Deque` where the name `deque` is taken."
     )
     url = "https://peps.python.org/pep-0585/"
-    version = 2
+    version = 3
     triggers = tuple(sorted({n.encode() for n in (*BUILTINS, *RENAMED, *MOVED)}))
     Options = TypingOptions
     Transformer = Transformer
@@ -337,6 +340,18 @@ class Pep585Generics(Codemod):
             "try:\n    from typing import OrderedDict\nexcept ImportError:\n"
             "    from typing_extensions import OrderedDict\n",
             title="an import with a fallback",
+        ),
+        Example(
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from typing import Dict\n"
+            "def f(x: 'Dict[str, int]') -> None: ...\n",
+            "def f(x: 'dict[str, int]') -> None: ...\n",
+            title="a TYPE_CHECKING block left empty goes",
+        ),
+        Example(
+            "from typing import List\nx: List[int] = []\n"
+            "assert get_type_hints(f)['x'] == List[int]\n",
+            findings=1,
+            title="aliases compared at runtime",
         ),
         Example("List = make()\nx: List[int] = []\n", title="not typing's"),
         Example(

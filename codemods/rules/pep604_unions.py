@@ -187,18 +187,23 @@ class Pep604Unions(Codemod):
         "Since Python 3.10 (PEP 604) unions are written with `|`: `Optional[X]` becomes "
         "`X | None` and `Union[X, Y]` becomes `X | Y`, nested unions are flattened and "
         "`Union[X]` becomes `X`, as ruff UP007/UP045 fix them, string annotations "
-        "included; the `typing` imports left unused are removed. Only type expressions are "
-        "rewritten (annotations, `TypeAlias` values, `cast`/`TypeVar` arguments, arguments "
-        "of `List[...]` and other standard generics), not `Literal` values or `Annotated` "
-        "metadata: a union built as a runtime value would change type. Below a 3.10 "
-        "target only annotations of modules with `from __future__ import annotations` "
-        "are rewritten, and not where a library evaluates them at runtime (pydantic, "
-        "typer, FastAPI, SQLAlchemy...). Left alone: unions with a string member "
-        "(`Optional['Foo']`: `'Foo' | None` raises TypeError when evaluated), and unions "
-        "with a comment inside, which the rewrite would lose."
+        "included; the `typing` imports left unused are removed where they stand. Only type "
+        "expressions are rewritten: annotations, and at runtime `TypeAlias` values, the "
+        "arguments of `cast`, `TypeVar` and `NewType`, the fields of `NamedTuple(...)` and "
+        "`TypedDict(...)`, the arguments of `List[...]` and other standard generics; not "
+        "`Literal` values or `Annotated` metadata: a union built as a runtime value would "
+        "change type (a `typing.Union` equals its `|` spelling, but `get_origin` differs). "
+        "Below a 3.10 target only annotations of modules with `from __future__ import "
+        "annotations` are rewritten (and strings given to `cast`, never evaluated), and not "
+        "where a library evaluates them at runtime (pydantic, typer, FastAPI, "
+        "SQLAlchemy...). Left alone: unions with a string member (`Optional['Foo']`: "
+        "`'Foo' | None` raises TypeError when evaluated) except in a function's variable "
+        "annotations, which Python never evaluates; members bound to a string or a "
+        "`ForwardRef(...)` (no `|` before 3.11); unions with a comment inside, which the "
+        "rewrite would lose."
     )
     url = "https://peps.python.org/pep-0604/"
-    version = 2
+    version = 3
     triggers = (b"Optional", b"Union")
     Options = TypingOptions
     Transformer = Transformer

@@ -1,4 +1,4 @@
-"""Imports: finding them cheaply, and removing them with libcst keeping the layout around.
+"""Imports: finding them cheaply, and editing them keeping the layout a person would leave.
 
 A codemod whose pattern needs an import (of `typing`, `mock`, `pkg_resources`...) can learn
 from `imported_modules` whether a module has one, walking statements only, before it pays
@@ -9,6 +9,10 @@ an import line goes with the blank line above it (a module docstring then touche
 import, import groups merge), and the last name of a black-style import takes the trailing
 comma and the line break with it (`    Any)`). Transformers that mix in `TidyImports` get the
 same removals with the layout a person would leave.
+
+A codemod that already knows which imports its rewrites used up (`codemods.qualnames` tells
+it) needs no second analysis at all: `ImportEdits` drops, moves and adds names in place,
+new imports where isort would put them, comments and pragmas kept.
 """
 
 from __future__ import annotations

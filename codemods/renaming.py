@@ -302,7 +302,10 @@ class _Planner:
         rest = [group.resolve(o, len(o.chain) - 1) for o in left]
         providers: dict[int, Provider | None] = {}
         for binding in group.bindings:
-            if self.complete and is_under(binding.path, self.rename.old):
+            if self.complete and self._keeps_local(binding):
+                self._swap(binding, import_statement(self.rename.new, binding.local, Form.FROM))
+                providers[id(binding)] = (binding.local, self.rename.new)
+            elif self.complete and is_under(binding.path, self.rename.old):
                 providers[id(binding)] = self._plain_moved(binding, bool(rest))
             elif any(self._cover(group, u) is binding for u in uses):
                 providers[id(binding)] = self._plain_container(binding, group, rest)
@@ -332,6 +335,12 @@ class _Planner:
         """The import whose path the use goes through (the longest), if any."""
         covering = [b for b in group.bindings if is_under(use.qualified, b.path)]
         return max(covering, key=lambda b: len(b.path), default=None)
+
+    def _keeps_local(self, binding: Binding) -> bool:
+        """``import mock`` renamed to ``unittest.mock``: ``from unittest import mock`` binds
+        the same name to the new module, and no read has to change."""
+        holder, _, name = self.rename.new.rpartition(".")
+        return bool(holder) and binding.path == self.rename.old == binding.local == name
 
     def _plain_moved(self, binding: Binding, other_reads: bool) -> Provider:
         """``import old.sub``: import the new path instead (and the old root, where other

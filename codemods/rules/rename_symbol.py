@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import PositionProvider
 from pydantic import Field, field_validator, model_validator
 
@@ -71,23 +74,46 @@ class Transformer(CodemodTransformer):
         rename = Rename(self.options.old, self.options.new)
         index = index_module(tree, rename.old, lambda group: rewrites_reads(group, rename))
         if index is None:
-            self._report_mentions(string_mentions(tree, rename.old))
+            self._report_mentions(tree, string_mentions(tree, rename.old))
             return tree
         edits = plan(index, rename, index.uses(), complete=True)
         for node, message in edits.findings:
             self.report(node, message)
-        self._report_mentions(index.mentions)
+        self._report_mentions(tree, index.mentions)
         if edits.count:
             self.changed(edits.count)
         return edits.apply(tree)
 
-    def _report_mentions(self, strings: list[cst.SimpleString]) -> None:
+    def _report_mentions(self, tree: cst.Module, strings: list[cst.SimpleString]) -> None:
+        """Strings that are a dotted path to ``old`` or into it (``pkg.mod.Name.attr``,
+        ``pkg.mod:Name``), not URLs (``mock://host``) or the module's own ``__all__``.
+        A top-level module's bare name (``'mock'``) is more often a word than a path."""
+        old = re.escape(self.options.old)
+        into = "+" if "." not in self.options.old else "*"
+        path = re.compile(rf"{old}((\.\w+){into}(:\w+(\.\w+)*)?|:\w+(\.\w+)*)")
+        exported = _all_strings(tree)
         for node in strings:
+            if id(node) in exported or not path.fullmatch(str(node.evaluated_value)):
+                continue
             self.report(
                 node,
                 f"string names {self.options.old}: if it is an import path "
                 f"(mock.patch, settings, entry points), it must name {self.options.new}",
             )
+
+
+def _all_strings(tree: cst.Module) -> set[int]:
+    """The string nodes of module-level ``__all__`` assignments: names of the module's own."""
+    found: set[int] = set()
+    for line in tree.body:
+        for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+            if isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                targets = [small.target]
+            value = getattr(small, "value", None)
+            if value is not None and any(m.matches(t, m.Name("__all__")) for t in targets):
+                found.update(id(n) for n in m.findall(value, m.SimpleString()))
+    return found
 
 
 class RenameSymbol(Codemod):
@@ -106,7 +132,7 @@ class RenameSymbol(Codemod):
     )
     url = "https://libcst.readthedocs.io/en/latest/codemods_tutorial.html"
     safety = Safety.REVIEW
-    version = 3
+    version = 4
     triggers = (b"",)  # narrowed to the old name by file_triggers
     Options = Options
     Transformer = Transformer
@@ -209,5 +235,14 @@ class RenameSymbol(Codemod):
             options=_OPTIONS,
             findings=1,
             title="a string naming it is reported",
+        ),
+        Example(
+            "import mock\n\n__all__ = ['mock']\nURL = 'mock://host/a'\n"
+            "plugin = 'mock:patch'\nmock.patch('mock.patch.object', tag='mock')\n",
+            "from unittest import mock\n\n__all__ = ['mock']\nURL = 'mock://host/a'\n"
+            "plugin = 'mock:patch'\nmock.patch('mock.patch.object', tag='mock')\n",
+            options={"old": "mock", "new": "unittest.mock"},
+            findings=2,
+            title="`from unittest import mock` keeps every read; URLs, __all__, words are no paths",
         ),
     )

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods.calls import closing_comma
 from codemods.qualnames import (
@@ -37,6 +39,7 @@ from codemods.qualnames import (
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Edit = Callable[[cst.CSTNode], cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel]
 Provider = tuple[str, str]  # (local name, what it refers to): spells a qualified name
+Imported = tuple[str, str | None]  # (name, alias) of `from package import name as alias`
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 
@@ -151,16 +154,16 @@ class _StatementEdit:
         closing = closing_comma(kept[-1].comma, statement.names[-1].comma)
         kept[-1] = kept[-1].with_changes(comma=closing)
         for alias in self.joined:
-            kept = _joined(kept, alias)
+            kept = joined(kept, alias)
         changes: dict[str, object] = {"names": kept}
         if self.module is not None:
             changes["module"] = dotted_expression(self.module)
         return statement.with_changes(**changes)
 
 
-def _joined(names: list[cst.ImportAlias], alias: cst.ImportAlias) -> list[cst.ImportAlias]:
+def joined(names: Sequence[cst.ImportAlias], alias: cst.ImportAlias) -> list[cst.ImportAlias]:
     """``names`` with ``alias`` added: in order if they are sorted (as isort/ruff keep them),
-    else last; separated like the names already there."""
+    else last; separated like the names already there, comments staying on their line."""
     keys = [a.evaluated_name for a in names]
     index = len(names)
     for key in (str, str.lower):
@@ -169,16 +172,81 @@ def _joined(names: list[cst.ImportAlias], alias: cst.ImportAlias) -> list[cst.Im
             index = next((i for i, k in enumerate(keys) if key(k) > new), index)
             break
     separator = next(
-        (a.comma for a in names[:-1]), cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        (_bare_comma(a.comma) for a in names[:-1] if isinstance(a.comma, cst.Comma)),
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
     )
-    if index == len(names):
-        last = names[-1]
-        return [
-            *names[:-1],
-            last.with_changes(comma=separator),
-            alias.with_changes(comma=last.comma),
-        ]
-    return [*names[:index], alias.with_changes(comma=separator), *names[index:]]
+    if index < len(names):
+        return [*names[:index], alias.with_changes(comma=separator), *names[index:]]
+    *first, last = names
+    own = last.comma
+    keep = closing_comma(own, separator)  # the last name's comment stays on its line
+    if keep is separator:
+        return [*first, last.with_changes(comma=separator), alias.with_changes(comma=own)]
+    return [*first, last.with_changes(comma=keep), alias.with_changes(comma=_bare_comma(own))]
+
+
+def _bare_comma(comma: cst.Comma | cst.MaybeSentinel) -> cst.Comma:
+    """``comma`` without the comment and blank lines after it."""
+    if not isinstance(comma, cst.Comma):
+        return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    after = comma.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        after = after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+    return comma.with_changes(whitespace_after=after)
+
+
+def import_names(
+    context: CodemodContext, module: cst.Module, package: str, names: Iterable[Imported]
+) -> cst.Module:
+    """``module`` importing each of ``names`` (name, alias) from ``package``: joined into
+    its module-level ``from package import ...`` where isort would put it, else through
+    libcst's AddImportsVisitor (which puts names first, and a new statement after the first
+    block of imports: below ansible's ``from __future__ ...``, above ``__metaclass__``)."""
+    for name, asname in names:
+        joined_in = add_from_import(module, package, name, asname)
+        if joined_in is None:
+            AddImportsVisitor.add_needed_import(context, package, name, asname)
+        else:
+            module = joined_in
+    return module
+
+
+def add_from_import(
+    module: cst.Module, package: str, name: str, asname: str | None = None
+) -> cst.Module | None:
+    """``module`` with ``name`` joined into its first module-level ``from package import``,
+    where isort would put it (as it is when one imports it already); None when it has none."""
+    alias = cst.ImportAlias(cst.Name(name), cst.AsName(cst.Name(asname)) if asname else None)
+    lines = [line for line in module.body if isinstance(line, cst.SimpleStatementLine)]
+    for small in (small for line in lines for small in line.body):
+        if _from_import_of(small, package) and any(
+            a.evaluated_name == name and a.evaluated_alias == asname
+            for a in cst.ensure_type(cst.ensure_type(small, cst.ImportFrom).names, Sequence)
+        ):
+            return module
+    body = list(module.body)
+    for at, line in enumerate(body):
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for index, small in enumerate(line.body):
+            if _from_import_of(small, package):
+                statement = cst.ensure_type(small, cst.ImportFrom)
+                names = joined(cst.ensure_type(statement.names, Sequence), alias)
+                smalls = list(line.body)
+                smalls[index] = statement.with_changes(names=names)
+                body[at] = line.with_changes(body=smalls)
+                return module.with_changes(body=body)
+    return None
+
+
+def _from_import_of(statement: cst.BaseSmallStatement, package: str) -> bool:
+    return (
+        isinstance(statement, cst.ImportFrom)
+        and not statement.relative
+        and statement.module is not None
+        and not isinstance(statement.names, cst.ImportStar)
+        and cst.helpers.get_full_name_for_node(statement.module) == package
+    )
 
 
 class _Planner:

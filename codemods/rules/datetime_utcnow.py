@@ -5,12 +5,12 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from pydantic import Field
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Safety
 from codemods.calls import append_arg, keyword, positional
 from codemods.imports import imports_any
+from codemods.renaming import import_names
 
 UTCNOW = "datetime.datetime.utcnow"
 UTCFROMTIMESTAMP = "datetime.datetime.utcfromtimestamp"
@@ -30,8 +30,8 @@ class UtcnowOptions(Options):
 class Transformer(CodemodTransformer):
     def __init__(self, context: CodemodContext, codemod: Codemod, file: FileContext) -> None:
         super().__init__(context, codemod, file)
-        # libcst's AddImportsVisitor repeats an aliased import once per request.
-        self.imported: set[str] = set()
+        # The names datetime.timezone must be imported as, added when the module is done.
+        self.imported: dict[str, None] = {}
         # `.replace(tzinfo=UTC)` calls around a rewritten call, which then say nothing.
         self.redundant: set[cst.Call] = set()
 
@@ -100,6 +100,13 @@ class Transformer(CodemodTransformer):
         taken = any(self._timezone_taken(call) for call in m.findall(node, _CALL))
         self.names = (TIMEZONE_ALIAS, "timezone") if taken else ("timezone", TIMEZONE_ALIAS)
 
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        """``timezone`` joins an existing ``from datetime import ...`` in order; libcst's
+        AddImportsVisitor would put it first, or in a new statement after the first imports
+        (ansible's ``from __future__ ...`` / ``__metaclass__ = type``)."""
+        names = [("timezone", None if local == "timezone" else local) for local in self.imported]
+        return import_names(self.context, updated, "datetime", names)
+
     def _timezone_taken(self, node: cst.CSTNode) -> bool:
         call = cst.ensure_type(node, cst.Call)
         return (
@@ -125,10 +132,7 @@ class Transformer(CodemodTransformer):
                 return cst.Attribute(cst.Name(local), cst.Name("utc"))
         for local in self.names:
             if self.meanings(call, local) is None:
-                if local not in self.imported:
-                    alias = None if local == "timezone" else local
-                    AddImportsVisitor.add_needed_import(self.context, "datetime", "timezone", alias)
-                    self.imported.add(local)
+                self.imported[local] = None
                 return cst.Attribute(cst.Name(local), cst.Name("utc"))
         return None
 
@@ -172,7 +176,7 @@ class DatetimeUtcnow(Codemod):
         "reported. Ruff rules DTZ003/DTZ004 only detect this."
     )
     url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
-    version = 3
+    version = 4
     safety = Safety.REVIEW
     triggers = (b"utcnow", b"utcfromtimestamp")
     Options = UtcnowOptions
@@ -191,7 +195,7 @@ class DatetimeUtcnow(Codemod):
         ),
         Example(
             "from datetime import datetime\nd = datetime.utcfromtimestamp(t)\n",
-            "from datetime import timezone, datetime\n"
+            "from datetime import datetime, timezone\n"
             "d = datetime.fromtimestamp(t, timezone.utc)\n",
             title="from-import adds timezone",
         ),
@@ -207,14 +211,14 @@ class DatetimeUtcnow(Codemod):
         ),
         Example(
             "from datetime import datetime\nfrom django.utils import timezone\ndatetime.utcnow()\n",
-            "from datetime import timezone as datetime_timezone, datetime\n"
+            "from datetime import datetime, timezone as datetime_timezone\n"
             "from django.utils import timezone\n"
             "datetime.now(datetime_timezone.utc)\n",
             title="timezone is django's",
         ),
         Example(
             "from datetime import datetime\nd = datetime.utcnow()\n",
-            "from datetime import timezone, datetime\n"
+            "from datetime import datetime, timezone\n"
             "d = datetime.now(timezone.utc).replace(tzinfo=None)\n",
             options={"naive": True},
             title="keep values naive",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 
 from codemods.base import Binding, Codemod, CodemodTransformer, Example, FileContext
 from codemods.imports import imports_any
+from codemods.renaming import import_names
 
 # `warn` reached through the logging module itself rather than through a logger variable.
 DIRECT_WARN = (
@@ -21,6 +22,8 @@ LOGGER_CLASSES = ("logging.Logger", "logging.LoggerAdapter", "logging.RootLogger
 
 
 class Transformer(CodemodTransformer):
+    needed = False  # `from logging import warning`
+
     def leave_Attribute(
         self, original: cst.Attribute, updated: cst.Attribute
     ) -> cst.BaseExpression:
@@ -46,9 +49,14 @@ class Transformer(CodemodTransformer):
                 return updated
             self.changed()
             RemoveImportsVisitor.remove_unused_import_by_node(self.context, func)
-            AddImportsVisitor.add_needed_import(self.context, "logging", "warning")
+            self.needed = True
             return updated.with_changes(func=cst.Name("warning"))
         return updated
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self.needed:
+            return updated
+        return import_names(self.context, updated, "logging", [("warning", None)])
 
     def _is_logger(self, func: cst.Attribute) -> bool:
         owner = func.value
@@ -84,7 +92,7 @@ class LoggingWarn(Codemod):
         "G010 fixes the same pattern by guessing from names."
     )
     url = "https://docs.python.org/3/library/logging.html#logging.Logger.warning"
-    version = 3
+    version = 4
     # Every case resolves through an import of logging; b"warn" would match every file
     # that mentions warnings.
     triggers = (b"logging",)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.calls import argument, has_star, remove_args
 from codemods.imports import imports_any, imports_in
+from codemods.renaming import import_names
 
 LOAD = "yaml.load"
 PARTIAL = "functools.partial"
@@ -23,6 +24,7 @@ class Transformer(CodemodTransformer):
     def __init__(self, context: CodemodContext, codemod: Codemod, file: FileContext) -> None:
         super().__init__(context, codemod, file)
         self.called: set[cst.CSTNode] = set()  # `yaml.load` in a call, judged there
+        self.needed = False  # `from yaml import safe_load`
 
     def visit_Module(self, node: cst.Module) -> None:
         self.star = any(_is_star_from_yaml(i) for i in imports_in(node))
@@ -109,8 +111,13 @@ class Transformer(CodemodTransformer):
         if self.meanings(call, "safe_load") not in (None, {"yaml.safe_load"}):
             return None
         RemoveImportsVisitor.remove_unused_import_by_node(self.context, func)
-        AddImportsVisitor.add_needed_import(self.context, "yaml", "safe_load")
+        self.needed = True
         return cst.Name("safe_load")
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self.needed:
+            return updated
+        return import_names(self.context, updated, "yaml", [("safe_load", None)])
 
 
 def _is_star_from_yaml(node: cst.Import | cst.ImportFrom) -> bool:
@@ -141,7 +148,7 @@ class YamlSafeLoad(Codemod):
         "Ruff rule S506 detects the calls but does not fix them."
     )
     url = "https://github.com/yaml/pyyaml/wiki/PyYAML-yaml.load(input)-Deprecation"
-    version = 3
+    version = 4
     triggers = (b"yaml",)
     Transformer = Transformer
 
@@ -183,7 +190,7 @@ class YamlSafeLoad(Codemod):
         ),
         Example(
             "from yaml import load\nload(a)\nf = load\n",
-            "from yaml import safe_load, load\nsafe_load(a)\nf = load\n",
+            "from yaml import load, safe_load\nsafe_load(a)\nf = load\n",
             findings=1,
             title="import still used elsewhere (and reported there)",
         ),

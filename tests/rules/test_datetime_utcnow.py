@@ -74,7 +74,7 @@ def test_timezone_parameter_makes_every_call_read_one_alias() -> None:
     )
     new = output_of(apply_codemod(NAME, code))
     assert new == code.replace("datetime.utcnow()", "datetime.now(datetime_timezone.utc)").replace(
-        "import datetime\n", "import timezone as datetime_timezone, datetime\n"
+        "import datetime\n", "import datetime, timezone as datetime_timezone\n"
     )
     _run(new + "at('Europe/Paris')\nnow()\n")
 
@@ -164,3 +164,16 @@ def test_shadowed_module_and_subclasses_are_left_alone() -> None:
     result = apply_codemod(NAME, code)
     assert output_of(result) == code
     assert result.findings == []
+
+
+def test_timezone_joins_the_datetime_import_in_order() -> None:
+    """ansible's action plugins: libcst's AddImportsVisitor added a second import of
+    datetime under `from __future__`, above `__metaclass__ = type`."""
+    code = (
+        "from __future__ import (absolute_import, division, print_function)\n"
+        "__metaclass__ = type\n\nimport random\nfrom datetime import (\n    datetime,\n"
+        "    timedelta,  # spans\n)\n\nend = datetime.utcnow() + timedelta(seconds=5)\n"
+    )
+    assert output_of(apply_codemod(NAME, code)) == code.replace(
+        "  # spans\n", "  # spans\n    timezone,\n"
+    ).replace("datetime.utcnow()", "datetime.now(timezone.utc)")

@@ -40,7 +40,7 @@ def test_imported_function_keeps_the_module_importable() -> None:
 def test_import_kept_while_still_used_elsewhere() -> None:
     code = "from logging import warn\nwarn('x')\nhandlers = [warn]\n"
     new = output_of(apply_codemod(NAME, code))
-    assert new == "from logging import warning, warn\nwarning('x')\nhandlers = [warn]\n"
+    assert new == "from logging import warn, warning\nwarning('x')\nhandlers = [warn]\n"
 
 
 def test_name_warning_taken_is_a_finding() -> None:

@@ -64,3 +64,11 @@ def test_a_loader_of_the_projects_own_is_not_called_unsafe() -> None:
     assert output == textwrap.dedent(code)
     assert "check that it builds only plain data" in findings[0]
     assert "arbitrary Python objects" in findings[1]
+
+
+def test_safe_load_joins_the_yaml_import_where_isort_puts_it() -> None:
+    code = "from yaml import (\n    dump,\n    load,  # parse\n)\n\nload(s)\ndump(x)\n"
+    assert safe_load(code) == (
+        "from yaml import (\n    dump,\n    safe_load,\n)\n\nsafe_load(s)\ndump(x)\n",
+        [],
+    )

@@ -16,6 +16,15 @@ UTCNOW = "datetime.datetime.utcnow"
 UTCFROMTIMESTAMP = "datetime.datetime.utcfromtimestamp"
 # Django's spelling when `timezone` already names something else (django.utils.timezone).
 TIMEZONE_ALIAS = "datetime_timezone"
+# Calls that return a naive datetime with up to this many positional arguments (a tz after).
+NAIVE_MAKERS = {
+    "datetime.datetime": 7,
+    "datetime.datetime.now": 0,
+    "datetime.datetime.today": 0,
+    "datetime.datetime.fromtimestamp": 1,
+    "datetime.datetime.strptime": 2,
+}
+NAIVE_CONSTANTS = ("datetime.datetime.min", "datetime.datetime.max")
 _CALL = m.Call(func=m.Attribute(attr=m.Name("utcnow") | m.Name("utcfromtimestamp")))
 
 
@@ -61,6 +70,15 @@ class Transformer(CodemodTransformer):
             self.report(original, f"datetime.{method}() with unexpected arguments: fix by hand")
             return updated
         redundant = self._redundant_replace(original)
+        naive = None if redundant or self.options.naive else self._naive_operand(original)
+        if naive is not None:
+            self.report(
+                original,
+                f"datetime.{method}() is subtracted from or compared with `{_code(naive)}`, a "
+                "naive datetime: an aware value there raises TypeError; fix both by hand "
+                "(or use the option naive: true)",
+            )
+            return updated
         utc = redundant[1] if redundant else self._utc(original)
         if utc is None:
             self.report(
@@ -75,6 +93,44 @@ class Transformer(CodemodTransformer):
             self.redundant.add(redundant[0])
             return aware
         return _naive(aware) if self.options.naive else aware
+
+    def _naive_operand(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The other side of ``call - x``, ``x - call`` or ``call < x`` when it is visibly a
+        naive datetime (Twisted's ``fromtimestamp(t) - utcfromtimestamp(t)`` offsets)."""
+        parent = self.parent(call)
+        if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Subtract):
+            others = [parent.right if parent.left is call else parent.left]
+        elif isinstance(parent, cst.ComparisonTarget):
+            comparison = cst.ensure_type(self.parent(parent), cst.Comparison)
+            others = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+        elif isinstance(parent, cst.Comparison):
+            others = [t.comparator for t in parent.comparisons]
+        else:
+            return None
+        return next((o for o in others if o is not call and self._is_naive(o, 0)), None)
+
+    def _is_naive(self, node: cst.BaseExpression, depth: int) -> bool:
+        """A datetime without tzinfo, as far as this expression (or the assignments of the
+        variable it reads, one level deep) shows."""
+        if isinstance(node, cst.Name) and depth == 0:
+            bindings = self.bindings(node)
+            return bool(bindings) and all(
+                b.value is not None and not b.entered and self._is_naive(b.value, 1)
+                for b in bindings
+            )
+        if isinstance(node, cst.Attribute):
+            return self.refers_to(node, *NAIVE_CONSTANTS) is not None
+        if not isinstance(node, cst.Call):
+            return False
+        maker = self.refers_to(node.func, *NAIVE_MAKERS)
+        if maker is None or keyword(node, "tz") or keyword(node, "tzinfo"):
+            return False
+        given = len(positional(node))
+        if maker == "datetime.datetime.strptime":
+            fmt = node.args[1].value if len(node.args) > 1 else None
+            text = fmt.evaluated_value if isinstance(fmt, cst.SimpleString) else None
+            return isinstance(text, str) and "%z" not in text
+        return given <= NAIVE_MAKERS[maker] and len(node.args) == given
 
     def _redundant_replace(self, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression] | None:
         """The ``.replace(tzinfo=<UTC>)`` call around ``call`` and its UTC: the old idiom
@@ -137,6 +193,11 @@ class Transformer(CodemodTransformer):
         return None
 
 
+def _code(node: cst.CSTNode) -> str:
+    code = " ".join(cst.Module([]).code_for_node(node).split())
+    return code if len(code) <= 40 else code[:37] + "..."
+
+
 def _aware(call: cst.Call, method: str, utc: cst.BaseExpression) -> cst.Call:
     func = cst.ensure_type(call.func, cst.Attribute).with_changes(attr=cst.Name(method))
     return append_arg(call.with_changes(func=func), cst.Arg(utc))
@@ -172,11 +233,12 @@ class DatetimeUtcnow(Codemod):
         "aware value cannot be compared with or subtracted from a naive one (TypeError), "
         "`isoformat()` gains `+00:00`, and naive database columns may reject it; with the "
         "option `naive: true` the values stay naive (`.replace(tzinfo=None)`). Calls with "
-        "other arguments, and the methods passed uncalled (`default=datetime.utcnow`), are "
-        "reported. Ruff rules DTZ003/DTZ004 only detect this."
+        "other arguments, calls subtracted from or compared with a visibly naive datetime "
+        "(`datetime.now()`, `datetime(2020, 1, 1)`, `fromtimestamp(t)`), and the methods passed "
+        "uncalled (`default=datetime.utcnow`), are reported. Ruff rules DTZ003/DTZ004 only detect this."
     )
     url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
-    version = 4
+    version = 5
     safety = Safety.REVIEW
     triggers = (b"utcnow", b"utcfromtimestamp")
     Options = UtcnowOptions
@@ -232,6 +294,13 @@ class DatetimeUtcnow(Codemod):
             "from datetime import UTC, datetime\nd = datetime.utcnow().replace(tzinfo=UTC)\n",
             "from datetime import UTC, datetime\nd = datetime.now(UTC)\n",
             title="redundant replace(tzinfo=UTC) goes",
+        ),
+        Example(
+            "from datetime import datetime\n"
+            "offset = datetime.fromtimestamp(t) - datetime.utcfromtimestamp(t)\n"
+            "start = datetime(2020, 1, 1)\nlate = datetime.utcnow() > start\n",
+            findings=2,
+            title="mixed with a naive datetime: an aware one would raise TypeError",
         ),
         Example(
             "from datetime import datetime\ncreated = Column(default=datetime.utcnow)\n",

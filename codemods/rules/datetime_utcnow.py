@@ -234,8 +234,9 @@ class DatetimeUtcnow(Codemod):
         "`isoformat()` gains `+00:00`, and naive database columns may reject it; with the "
         "option `naive: true` the values stay naive (`.replace(tzinfo=None)`). Calls with "
         "other arguments, calls subtracted from or compared with a visibly naive datetime "
-        "(`datetime.now()`, `datetime(2020, 1, 1)`, `fromtimestamp(t)`), and the methods passed "
-        "uncalled (`default=datetime.utcnow`), are reported. Ruff rules DTZ003/DTZ004 only detect this."
+        "(`datetime.now()`, `datetime(2020, 1, 1)`, `fromtimestamp(t)`), and the methods "
+        "passed uncalled (`default=datetime.utcnow`), are reported. Ruff rules DTZ003/DTZ004 "
+        "only detect this."
     )
     url = "https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow"
     version = 5

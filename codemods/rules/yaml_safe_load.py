@@ -73,8 +73,8 @@ class Transformer(CodemodTransformer):
         if loader is not None and not self._safe(loader.value):
             self.report(original, self._loader_message(loaders))
             return updated
-        if loaders - {"yaml.SafeLoader"}:
-            return updated  # the C loader is as safe as safe_load, and faster
+        if loader is not None and loaders != {"yaml.SafeLoader"}:
+            return updated  # the C loader, or a variable holding a safe one: safe already
         func = self._safe_load(original)
         if func is None:
             self.report(original, "yaml.load: `safe_load` names something else here: fix by hand")
@@ -90,9 +90,17 @@ class Transformer(CodemodTransformer):
         named = self.star and m.matches(call.func, m.Name("load"))
         return named and self.meanings(call, "load") is None
 
-    def _safe(self, loader: cst.BaseExpression) -> bool:
+    def _safe(self, loader: cst.BaseExpression, follow: bool = True) -> bool:
+        """One of PyYAML's safe loaders, or a variable every value of which is one (ansible's
+        ``_SafeLoader = yaml.CSafeLoader`` / ``except AttributeError: ... yaml.SafeLoader``)."""
         loaders = self.qualified_names(loader)
-        return bool(loaders) and loaders <= SAFE_LOADERS
+        if loaders:
+            return loaders <= SAFE_LOADERS
+        bindings = self.bindings(loader) if follow and isinstance(loader, cst.Name) else None
+        return bool(bindings) and all(
+            b.value is not None and not b.entered and self._safe(b.value, follow=False)
+            for b in bindings or ()
+        )
 
     def _loader_message(self, loaders: set[str]) -> str:
         if loaders and loaders <= UNSAFE_LOADERS:
@@ -148,7 +156,7 @@ class YamlSafeLoad(Codemod):
         "Ruff rule S506 detects the calls but does not fix them."
     )
     url = "https://github.com/yaml/pyyaml/wiki/PyYAML-yaml.load(input)-Deprecation"
-    version = 4
+    version = 5
     triggers = (b"yaml",)
     Transformer = Transformer
 
@@ -198,6 +206,12 @@ class YamlSafeLoad(Codemod):
             "try:\n    from yaml import CSafeLoader as SafeLoader\nexcept ImportError:\n"
             "    from yaml import SafeLoader\nimport yaml\nyaml.load(s, Loader=SafeLoader)\n",
             title="the C safe loader: already safe, and faster than safe_load",
+        ),
+        Example(
+            "import functools\nimport yaml\n\ntry:\n    Safe = yaml.CSafeLoader\n"
+            "except AttributeError:\n    Safe = yaml.SafeLoader\n"
+            "parse = functools.partial(yaml.load, Loader=Safe)\ndata = yaml.load(s, Safe)\n",
+            title="a variable that holds a safe loader (ansible's compat/yaml.py)",
         ),
         Example(
             "import yaml\nfrom app import StrictLoader\nyaml.load(s, Loader=StrictLoader)\n",

@@ -50,7 +50,7 @@ class Transformer(CodemodTransformer):
             return updated
         flag = keyword(original, "usedforsecurity")
         call = f"hashlib.new({algorithm!r})" if function in NAMED else f"{function}()"
-        if self.target < (3, 9):
+        if self.target < (3, 9) and not self._under_version_check(original):
             if flag is not None:
                 self.report(original, _TOO_NEW.format(call=call, target=self._target()))
             else:
@@ -70,6 +70,27 @@ class Transformer(CodemodTransformer):
         where = self.get_metadata(PositionProvider, call)
         lines = self.lines[where.start.line - 1 : where.end.line]
         return any(MARK.search(line) for line in lines)
+
+    def _under_version_check(self, node: cst.CSTNode) -> bool:
+        """Inside ``if sys.version_info >= (3, 9):`` (or a later version): the target there
+        is 3.9 at least."""
+        child, parent = node, self.parent(node)
+        while parent is not None:
+            if isinstance(parent, cst.If) and child is parent.body and self._is_39(parent.test):
+                return True
+            child, parent = parent, self.parent(parent)
+        return False
+
+    def _is_39(self, test: cst.BaseExpression) -> bool:
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return False
+        target = test.comparisons[0]
+        version = _version(target.comparator)
+        if version is None or not self.refers_to(test.left, "sys.version_info"):
+            return False
+        if isinstance(target.operator, cst.GreaterThanEqual):
+            return version >= (3, 9)
+        return isinstance(target.operator, cst.GreaterThan) and version >= (3, 8)
 
     def _target(self) -> str:
         return ".".join(map(str, self.target))
@@ -111,11 +132,24 @@ _OLD_TARGET = (
     "`# noqa: S324` (usedforsecurity=False needs Python 3.9, the target is {target}); "
     "otherwise use sha256 or better"
 )
-_TOO_NEW = "{call} with usedforsecurity=, which needs Python 3.9: the target is {target}"
+_TOO_NEW = (
+    "{call} with usedforsecurity=, which needs Python 3.9: the target is {target} "
+    "(fine where a version check guards it)"
+)
 _FILE_DIGEST = (
     "hashlib.file_digest with {algorithm}: if it protects nothing pass "
     "lambda: hashlib.new('{algorithm}', usedforsecurity=False); otherwise use sha256 or better"
 )
+
+
+def _version(node: cst.BaseExpression) -> tuple[int, ...] | None:
+    """``(3, 9)`` written as a tuple of integers."""
+    if not isinstance(node, cst.Tuple):
+        return None
+    values = [e.value for e in node.elements]
+    if not all(isinstance(v, cst.Integer) for v in values):
+        return None
+    return tuple(int(cst.ensure_type(v, cst.Integer).value) for v in values)
 
 
 def _is_false(value: cst.BaseExpression) -> bool:
@@ -142,7 +176,7 @@ class InsecureHash(Codemod):
         "check, without `file_digest`."
     )
     url = "https://docs.python.org/3/library/hashlib.html#hashlib.new"
-    version = 3
+    version = 4
     triggers = (b"hashlib",)
     Options = HashOptions
     Transformer = Transformer
@@ -179,6 +213,12 @@ class InsecureHash(Codemod):
             target=(3, 8),
             findings=2,
             title="below 3.9 usedforsecurity= is a TypeError: not advised, and reported",
+        ),
+        Example(
+            "import hashlib\nimport sys\n\nif sys.version_info >= (3, 9):\n"
+            "    h = hashlib.md5(usedforsecurity=False)\nelse:\n    h = hashlib.md5()  # nosec\n",
+            target=(3, 8),
+            title="a version check makes the target 3.9 in its body",
         ),
         Example(
             "import hashlib\nhashlib.md5(data)  # nosec: cache key\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import keyword
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -209,6 +210,45 @@ def import_names(
         else:
             module = joined_in
     return module
+
+
+def import_stdlib_module(context: CodemodContext, module: cst.Module, dotted: str) -> cst.Module:
+    """``module`` with ``import dotted`` (a standard library module) where isort puts it:
+    in order among the first group of module-level plain imports of the standard library
+    (last, when they are not in order); else where libcst's AddImportsVisitor puts it
+    (after the first block of imports, which may be the third-party one)."""
+    body = list(module.body)
+    found = [(i, name) for i, line in enumerate(body) for name in _plain_stdlib_import(line)]
+    if any(name == dotted for _, name in found):
+        return module
+    if not found:
+        AddImportsVisitor.add_needed_import(context, dotted)
+        return module
+    group = found[:1]
+    for at, name in found[1:]:
+        if at != group[-1][0] + 1 or body[at].leading_lines:
+            break
+        group.append((at, name))
+    names = [name for _, name in group]
+    after = group[-1][0] + 1  # last, when the group is not in order
+    at = next((i for i, name in group if name > dotted), after) if names == sorted(names) else after
+    new = cst.SimpleStatementLine([cst.Import([cst.ImportAlias(dotted_expression(dotted))])])
+    if at == group[0][0]:  # it opens the group: the blank lines above the group are its
+        new = new.with_changes(leading_lines=body[at].leading_lines)
+        body[at] = body[at].with_changes(leading_lines=())
+    body.insert(at, new)
+    return module.with_changes(body=body)
+
+
+def _plain_stdlib_import(line: cst.CSTNode) -> list[str]:
+    """The module of ``import m`` on a line of its own, when ``m`` is in the standard library."""
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return []
+    statement = line.body[0]
+    if not isinstance(statement, cst.Import) or statement.names[0].asname is not None:
+        return []
+    name = statement.names[0].evaluated_name
+    return [name] if root_of(name) in sys.stdlib_module_names else []
 
 
 def add_from_import(

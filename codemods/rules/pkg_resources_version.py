@@ -5,11 +5,12 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.imports import TidyImports, imports_any
+from codemods.renaming import import_stdlib_module
 
 GET_DISTRIBUTION = "pkg_resources.get_distribution"
 NOT_FOUND = "pkg_resources.DistributionNotFound"
@@ -24,6 +25,7 @@ class Transformer(TidyImports, CodemodTransformer):
         self.versions: dict[cst.Call, str] = {}
         self.blocked: set[cst.Call] = set()  # ... inside a try that must stay as it is
         self.handlers: dict[cst.BaseExpression, str] = {}  # DistributionNotFound to rename
+        self.import_metadata = False
 
     def visit_Module(self, node: cst.Module) -> bool:
         if self.target < (3, 8):
@@ -72,6 +74,11 @@ class Transformer(TidyImports, CodemodTransformer):
 
     def _is_ours(self, node: cst.CSTNode) -> bool:
         return any(n.startswith("pkg_resources.") for n in self.qualified_names(node))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self.import_metadata:
+            return updated
+        return import_stdlib_module(self.context, updated, "importlib.metadata")
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         if original in self.versions or not self.refers_to(original.func, GET_DISTRIBUTION):
@@ -124,7 +131,7 @@ class Transformer(TidyImports, CodemodTransformer):
     def _metadata(self, spelling: str) -> cst.BaseExpression:
         """The expression for the importlib.metadata module, importing it if needed."""
         if spelling == "importlib.metadata":
-            AddImportsVisitor.add_needed_import(self.context, "importlib.metadata")
+            self.import_metadata = True
             return cst.Attribute(cst.Name("importlib"), cst.Name("metadata"))
         return cst.Name(spelling)
 
@@ -187,7 +194,7 @@ class PkgResourcesVersion(Codemod):
         "reported; the rest of pkg_resources is out of scope."
     )
     url = "https://setuptools.pypa.io/en/latest/pkg_resources.html"
-    version = 3
+    version = 4
     triggers = (b"pkg_resources",)
     Transformer = Transformer
 

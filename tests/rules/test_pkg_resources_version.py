@@ -34,9 +34,8 @@ print(LIBCST, MISSING, file=sys.stdout)
 
 REWRITTEN = '''"""The package's version, the pkg_resources way."""
 
-import sys
-
 import importlib.metadata
+import sys
 
 try:
     LIBCST = importlib.metadata.version("libcst")
@@ -150,3 +149,28 @@ def test_a_parameter_called_pkg_resources_is_not_the_module() -> None:
         "    return pkg_resources.get_distribution('a').version\n"
     )
     assert apply_codemod(NAME, code).new_text is None
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "import pkg_resources\nimport argparse\nimport logging\n\nimport six\n\n"
+            "pkg_resources.iter_entry_points('x')\n"
+            "v = pkg_resources.get_distribution('a').version\n",
+            "import pkg_resources\nimport argparse\nimport importlib.metadata\nimport logging\n\n"
+            "import six\n\npkg_resources.iter_entry_points('x')\n"
+            "v = importlib.metadata.version('a')\n",
+            id="in order among the standard library imports, not after six (pecan)",
+        ),
+        pytest.param(
+            "import sys\nimport os\n\nimport pkg_resources\n\n"
+            "v = pkg_resources.get_distribution('a').version\n",
+            "import sys\nimport os\nimport importlib.metadata\n\n"
+            "v = importlib.metadata.version('a')\n",
+            id="last when they are not in order (pyramid's docs/conf.py)",
+        ),
+    ],
+)
+def test_importlib_metadata_goes_where_isort_puts_it(before: str, after: str) -> None:
+    assert output_of(apply_codemod(NAME, before)) == after

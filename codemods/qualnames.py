@@ -25,6 +25,7 @@ from libcst.metadata import BaseAssignment, ImportAssignment, MetadataWrapper, S
 
 Line = cst.SimpleStatementLine | cst.SimpleStatementSuite
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+SPELLS_GENERIC = re.compile(r"\b[A-Za-z_]\w*\[")
 TYPE_LIKE = re.compile(r"[\w. \[\],|'\"]+")
 Chain = list[cst.Name | cst.Attribute]
 
@@ -350,6 +351,7 @@ class _Collector:
         self.mentions: list[cst.SimpleString] = []
         self.opaque: set[str] = set()  # names in annotation strings that could not be parsed
         self.not_types: set[str] = set()  # names given a string or a ForwardRef
+        self.spellings: list[tuple[cst.SimpleString, tuple[cst.CSTNode, ...]]] = []
         self.calls: dict[int, cst.Call] = {}
         self.scoped: dict[int | None, set[str]] = {}
         self._scopes: list[cst.CSTNode] = []
@@ -485,6 +487,8 @@ class _Collector:
             and any(isinstance(n, cst.SubscriptElement) for n in self.stack)
         ):  # a type we cannot see into, maybe a forward reference: `Dict[str, "List[int]"]`
             self.opaque.update(IDENTIFIER.findall(value))
+        if not self._annotation and SPELLS_GENERIC.search(value):
+            self.spellings.append((node, tuple(self.stack)))
         if text is None and (is_under(value, self.old) or value.startswith(self.old + ":")):
             self.mentions.append(node)
 
@@ -560,6 +564,8 @@ class Index:
     imported: dict[int | None, dict[str, list[Binding]]] = field(default_factory=dict)
     opaque: set[str] = field(default_factory=set)  # names in unparsed annotation strings
     not_types: set[str] = field(default_factory=set)  # names given a string or a ForwardRef
+    # strings that spell a subscripted name, `"List[int]"`, outside annotations: how types print
+    spellings: list[tuple[cst.SimpleString, tuple[cst.CSTNode, ...]]] = field(default_factory=list)
 
     def uses(self) -> list[Use]:
         """Every occurrence that refers to ``old`` or into it, at its shortest such node."""
@@ -693,7 +699,7 @@ def _collect(module: cst.Module, index: Index, roots: set[str], light: bool) -> 
     collector.walk(module)
     index.bound, index.module_bound = collector.bound, collector.module_bound
     index.scoped, index.opaque = collector.scoped, collector.opaque
-    index.not_types = collector.not_types
+    index.not_types, index.spellings = collector.not_types, collector.spellings
     for binding in index.imports.bindings:
         scope = index.imported.setdefault(_scope_key(binding.ancestors), {})
         scope.setdefault(binding.local, []).append(binding)

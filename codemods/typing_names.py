@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -263,6 +263,9 @@ class TypingReads:
                     if read is not None:
                         yield read
 
+    def reads_of(self, group: Group) -> list[Read]:
+        return [r for o in group.chains if (r := self._read(o, group)) is not None]
+
     def _read(self, occurrence: Occurrence, group: Group) -> Read | None:
         site = occurrence.site
         if site is not None and not isinstance(site.ancestors[0], cst.Module):
@@ -292,6 +295,23 @@ class TypingReads:
     def free(self, name: str) -> bool:
         """Whether the module neither binds nor reads ``name``: a new import may bind it."""
         return not self.main.binds(name) and name not in self.main.read
+
+    def printed(self, names: Collection[str]) -> cst.SimpleString | None:
+        """A string spelling one of ``names`` subscripted that a comparison looks at
+        (`repr(field) == "List[int]"`) or that sits in a tuple beside a read of the name
+        (`(List[int], "List[int]")`, a test's parameters): the module checks how types
+        print, which the new spellings change."""
+        spelled = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\[")
+        reads = [r for r in self.reads() if r.name in names and r.site is None]
+        for node, ancestors in self.main.spellings:
+            if not spelled.search(str(node.evaluated_value)):
+                continue
+            if any(isinstance(a, (cst.Comparison, cst.ComparisonTarget)) for a in ancestors):
+                return node
+            pair = ancestors[-3] if len(ancestors) > 2 else None  # the string, Element, Tuple
+            if isinstance(pair, cst.Tuple) and any(pair in r.ancestors for r in reads):
+                return node
+        return None
 
     def in_annotation(self, read: Read) -> bool:
         return read.site is not None or any(isinstance(n, cst.Annotation) for n in read.outer)

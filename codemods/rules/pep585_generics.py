@@ -94,16 +94,10 @@ class Transformer(CodemodTransformer):
         self.scope = syntax_scope(tree, reads.code, self.file, (3, 9), self.options)
         if self.scope == "nowhere":
             return tree
-        self.evaluated = self.target < (3, 11) and not self.file.path.endswith(".pyi")
-        self.evaluated = self.evaluated and evaluates_annotations(tree, reads.code, self.options)
+        stub = self.file.path.endswith(".pyi")
+        self.evaluates = not stub and evaluates_annotations(tree, reads.code, self.options)
         self.providers: dict[int, str | None] = {}
-        compared = self._compared() if self.scope == "everywhere" else None
-        if compared is not None:
-            message = (
-                f"`{compared.name}` is compared at runtime, and its new spelling is another "
-                "object (`list[int] != typing.List[int]`): the module keeps typing's spelling"
-            )
-            self.report(compared.occurrence.report_node, message)
+        if self.scope == "everywhere" and self._checks_types_at_runtime():
             return tree
         for read in list(reads.reads()):
             if read.name in BUILTINS or read.name in RENAMED:
@@ -114,6 +108,27 @@ class Transformer(CodemodTransformer):
         reads.release()
         self.changed(reads.edits.count)
         return reads.apply(tree)
+
+    def _checks_types_at_runtime(self) -> bool:
+        """Whether the module compares the aliases, or how they print, at runtime: then it
+        is reported and left, since changing some of them changes what it finds."""
+        compared = self._compared()
+        if compared is not None:
+            message = (
+                f"`{compared.name}` is compared at runtime, and its new spelling is another "
+                "object (`list[int] != typing.List[int]`): the module keeps typing's spelling"
+            )
+            self.report(compared.occurrence.report_node, message)
+            return True
+        printed = self.reads.printed((*BUILTINS, *RENAMED, *MOVED))
+        if printed is not None:
+            message = (
+                f"{printed.value} is how a type prints, checked at runtime: the new spelling "
+                "prints otherwise (`list[int]`), so the module keeps typing's spelling"
+            )
+            self.report(printed, message)
+            return True
+        return False
 
     def _compared(self) -> Read | None:
         """A read of an alias this codemod replaces that a comparison looks at (`tp ==
@@ -132,13 +147,12 @@ class Transformer(CodemodTransformer):
     def _respell(self, read: Read) -> None:
         if self.scope == "annotations" and not self.reads.in_annotation(read):
             return
-        parent = read.parent
-        subscripted = isinstance(parent, cst.Subscript) and parent.value is read.node
+        subscripted = _subscripted(read)
         everywhere = self.scope == "everywhere"
         if read.site is not None and not self.reads.in_type(read, int(subscripted), everywhere):
             return  # a string that is not a type: `Literal["List"]`
-        if self._forward_reference(read):
-            return
+        if self._forward_reference(read) or (self.evaluates and not subscripted):
+            return  # pydantic reads a bare `List` as `List[Any]`, `list` as a class
         if read.name in BUILTINS:
             new: str | None = BUILTINS[read.name]
             if self.reads.rebinds(BUILTINS[read.name], read):
@@ -154,7 +168,7 @@ class Transformer(CodemodTransformer):
         """`List["Node"]` where annotations are evaluated below 3.11: `get_type_hints` turns
         the string into a ForwardRef and resolves it for `typing.List`, not for `list`."""
         parent = read.parent
-        if not self.evaluated or not isinstance(parent, cst.Subscript):
+        if not self.evaluates or self.target >= (3, 11) or not isinstance(parent, cst.Subscript):
             return False
         if parent.value is not read.node:
             return False
@@ -209,9 +223,17 @@ class Transformer(CodemodTransformer):
         for binding in group.bindings:
             if cst.ensure_type(binding.statement, cst.ImportFrom).relative:
                 return
+        if self.evaluates and not all(map(_subscripted, self.reads.reads_of(group))):
+            return  # bare, `Callable` is typing's special form to pydantic, not the ABC
         for binding in group.bindings:
             self.reads.import_edits.move(binding, MOVED[name])
             self.reads.edits.count += 1
+
+
+def _subscripted(read: Read) -> bool:
+    """`List[int]`, where the alias and its new spelling mean the same to every library."""
+    parent = read.parent
+    return isinstance(parent, cst.Subscript) and parent.value is read.node
 
 
 class Pep585Generics(Codemod):

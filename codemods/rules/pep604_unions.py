@@ -37,6 +37,14 @@ class Transformer(CodemodTransformer):
         self.scope = syntax_scope(tree, reads.code, self.file, (3, 10), self.options)
         if self.scope == "nowhere":
             return tree
+        printed = reads.printed((OPTIONAL, UNION)) if self.scope == "everywhere" else None
+        if printed is not None:
+            message = (
+                f"{printed.value} is how a type prints, checked at runtime: `X | None` prints "
+                "otherwise, so the module keeps typing's spelling"
+            )
+            self.report(printed, message)
+            return tree
         for read in list(reads.reads()):
             if read.name in (OPTIONAL, UNION):
                 self._union(read)

@@ -479,3 +479,38 @@ def test_the_output_runs_on_the_target_python(target: tuple[int, int], tmp_path:
     python = target_python(target)
     run = subprocess.run([python, str(module)], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_bare_alias_stays_where_annotations_are_evaluated() -> None:
+    """pydantic 1.10's test_main.py: `bar: List = Field(None, min_items=0)`; pydantic reads a
+    bare `List` as `List[Any]` and a bare `list` as a plain class, whose `min_items` it
+    refuses; a bare `Callable` is typing's special form to it, the ABC is a class. Their
+    subscripted forms mean the same."""
+    code = (
+        "from typing import Callable, List\nfrom pydantic import BaseModel, Field\n"
+        "class Foo(BaseModel):\n    bar: List = Field(None, min_items=0)\n    baz: List[int]\n"
+        "    call: Callable\n"
+    )
+    assert output_of(apply_codemod(NAME, code, target=(3, 10))) == code.replace(
+        "baz: List[int]", "baz: list[int]"
+    )
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "assert repr(Foo.__fields__['foo']) == \"ModelField(type=List[List[int]])\"\n",
+        "CASES = [(List[Tuple[int, int]], 'List[Tuple[int, int]]')]\n",
+    ],
+    ids=["compared", "paired"],
+)
+def test_a_module_checking_how_types_print_is_reported(check: str) -> None:
+    """pydantic 1.10's test_edge_cases.py compares the printed form of annotations with
+    strings that spell typing's aliases; the new spelling prints otherwise."""
+    code = (
+        "from typing import List, Tuple\nfrom pydantic import BaseModel\n"
+        "class Foo(BaseModel):\n    foo: List[List[int]]\n" + check
+    )
+    result = apply_codemod(NAME, code, target=(3, 10))
+    assert result.new_text is None
+    assert len(result.findings) == 1 and "prints" in result.findings[0].message

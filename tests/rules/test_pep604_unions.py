@@ -265,3 +265,16 @@ def test_none_first() -> None:
     namespace: dict[str, Any] = {}
     exec(compile(new, "rich_init.py", "exec"), namespace)
     assert typing.get_type_hints(namespace["f"])["indent"] == int | str | None
+
+
+def test_a_module_checking_how_types_print_is_reported() -> None:
+    """pydantic 1.10's test_utils.py: `display_as_type(list[[Union[str, int]]]) ==
+    'list[[Union[str, int]]]'`; `str | int` prints otherwise."""
+    code = (
+        "from typing import Union\nfrom pydantic.typing import display_as_type\n"
+        "def f(x: Union[int, str]) -> None: ...\n"
+        "assert display_as_type(list[[Union[str, int]]]) == 'list[[Union[str, int]]]'\n"
+    )
+    result = apply_codemod(NAME, code, target=(3, 10))
+    assert result.new_text is None
+    assert len(result.findings) == 1 and "prints" in result.findings[0].message

@@ -208,7 +208,8 @@ class Pep604Unions(Codemod):
         "`'Foo' | None` raises TypeError when evaluated) except in a function's variable "
         "annotations, which Python never evaluates; members bound to a string or a "
         "`ForwardRef(...)` (no `|` before 3.11); unions with a comment inside, which the "
-        "rewrite would lose."
+        "rewrite would lose. A module that checks how a union prints (`display(t) == "
+        "'Union[int, str]'`) is reported and left as it is."
     )
     url = "https://peps.python.org/pep-0604/"
     version = 3

@@ -67,3 +67,18 @@ def test_finding_points_at_the_call() -> None:
     [finding] = apply_codemod(NAME, code).findings
     assert (finding.line, finding.column) == (7, 9)
     assert "assertDictContainsSubset" in finding.message
+
+
+def test_assert_on_a_base_of_another_module_needs_evidence_of_a_test_case() -> None:
+    """paramiko's KerberosTestCase (a TestCase) and SQLAlchemy's TestBase (not one, with
+    its own assert_ and no assertTrue) both come from other modules."""
+    code = (
+        "from .util import KerberosTestCase\nfrom sqlalchemy.testing import fixtures\n\n"
+        "class K(KerberosTestCase):\n    def test(self):\n"
+        "        self.assert_(ok)\n        self.assertEquals(a, b)\n\n"
+        "class S(fixtures.TestBase):\n    def test(self):\n        self.assert_(ok)\n"
+    )
+    new = output_of(apply_codemod(NAME, code))
+    assert new == code.replace(
+        "self.assert_(ok)\n        self.", "self.assertTrue(ok)\n        self."
+    ).replace("assertEquals", "assertEqual")

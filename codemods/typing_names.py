@@ -306,7 +306,7 @@ class TypingReads:
         for node, ancestors in self.main.spellings:
             if not spelled.search(str(node.evaluated_value)):
                 continue
-            if any(isinstance(a, (cst.Comparison, cst.ComparisonTarget)) for a in ancestors):
+            if any(compares(a) for a in ancestors):
                 return node
             pair = ancestors[-3] if len(ancestors) > 2 else None  # the string, Element, Tuple
             if isinstance(pair, cst.Tuple) and any(pair in r.ancestors for r in reads):
@@ -470,6 +470,15 @@ class TypingReads:
             self.edits.add(site.node, site.ancestors, functools.partial(_restring, value=value))
         self.import_edits.register(self.edits)
         return self.edits.apply(tree)
+
+
+def compares(node: cst.CSTNode) -> bool:
+    """`a == b` (any comparison) or a test's `self.assertEqual(a, b)` (any `assert...` call)."""
+    if isinstance(node, (cst.Comparison, cst.ComparisonTarget)):
+        return True
+    func = node.func if isinstance(node, cst.Call) else None
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return isinstance(name, str) and name.startswith("assert")
 
 
 def _typed_values(name: str, call: cst.Call) -> Iterator[cst.BaseExpression]:

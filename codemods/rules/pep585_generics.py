@@ -14,6 +14,7 @@ from codemods.typing_names import (
     Read,
     TypingOptions,
     TypingReads,
+    compares,
     evaluates_annotations,
     respelled,
     syntax_scope,
@@ -80,6 +81,7 @@ COMPARED_PARTS = (  # what a compared alias may sit in: `x == Dict[str, List[int
     cst.Dict,
     cst.DictElement,
     cst.BinaryOperation,
+    cst.Arg,  # of `self.assertEqual(...)`
 )
 
 
@@ -138,7 +140,7 @@ class Transformer(CodemodTransformer):
             if read.site is not None or read.name not in (*BUILTINS, *RENAMED, *MOVED):
                 continue
             for parent in reversed(read.ancestors):
-                if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+                if compares(parent):
                     return read
                 if not isinstance(parent, COMPARED_PARTS):
                     break

@@ -514,3 +514,15 @@ def test_a_module_checking_how_types_print_is_reported(check: str) -> None:
     result = apply_codemod(NAME, code, target=(3, 10))
     assert result.new_text is None
     assert len(result.findings) == 1 and "prints" in result.findings[0].message
+
+
+def test_a_unittest_assertion_is_a_comparison() -> None:
+    """CPython 3.11's test_types.py: `self.assertEqual(typing.List[int] | None, ...)`."""
+    code = (
+        "import typing\nimport unittest\nclass T(unittest.TestCase):\n"
+        "    def test(self, x: typing.List[int]) -> None:\n"
+        "        self.assertEqual(typing.List[int] | None, typing.Union[typing.List[int], None])\n"
+    )
+    result = apply_codemod(NAME, code, target=(3, 10))
+    assert result.new_text is None
+    assert [f.line for f in result.findings] == [5]

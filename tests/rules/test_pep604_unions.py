@@ -278,3 +278,18 @@ def test_a_module_checking_how_types_print_is_reported() -> None:
     result = apply_codemod(NAME, code, target=(3, 10))
     assert result.new_text is None
     assert len(result.findings) == 1 and "prints" in result.findings[0].message
+
+
+def test_a_unittest_assertion_on_how_a_union_prints_is_reported() -> None:
+    """CPython 3.11's test_typing.py compares `repr(...)` with `'Callable[..., Optional[int]]'`
+    in `self.assertEqual`."""
+    code = (
+        "from typing import Callable, Optional, TypeVar\nimport unittest\nT = TypeVar('T')\n"
+        "class T(unittest.TestCase):\n    def test(self) -> None:\n"
+        "        self.assertEqual(\n"
+        "            repr(Callable[..., Optional[T]][int]), 'Callable[..., Optional[int]]'\n"
+        "        )\n"
+    )
+    result = apply_codemod(NAME, code, target=(3, 10))
+    assert result.new_text is None
+    assert len(result.findings) == 1

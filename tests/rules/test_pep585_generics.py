@@ -8,8 +8,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
 import pytest
 
+from codemods.qualnames import index_module
 from tests.helpers import apply_codemod, output_of, ruff_fix
 
 NAME = "pep585-generics"
@@ -526,3 +528,44 @@ def test_a_unittest_assertion_is_a_comparison() -> None:
     result = apply_codemod(NAME, code, target=(3, 10))
     assert result.new_text is None
     assert [f.line for f in result.findings] == [5]
+
+
+SCOPES_MODULE = """
+from typing import Dict, List, Optional, Tuple
+try:
+    from typing import Protocol
+except ImportError:
+    from typing_extensions import Protocol
+
+def f(List: int, x: List[int]) -> List[int]:
+    return List
+
+class C(Protocol):
+    Dict = dict
+    a: Dict[str, int]
+    def m(self) -> Dict[str, int]:
+        y: Dict[str, int] = {}
+        return [Tuple for Tuple in y][0]
+
+def g():
+    global Optional
+    Optional = None
+
+z = [List[i] for i in range(3)]
+"""
+
+
+def test_reads_resolve_as_libcsts_scope_analysis_says() -> None:
+    """The typing codemods attribute reads from the scopes their walk saw, not libcst's
+    analysis (12 s on mypy's checkexpr.py); they must never take for a read of an import
+    what libcst does not (a parameter, a class attribute, a comprehension variable)."""
+    module = cst.parse_module(SCOPES_MODULE)
+    exact, light = index_module(module, "typing"), index_module(module, "typing", light=True)
+    assert exact is not None and light is not None
+    for precise, quick in zip(exact.groups, light.groups, strict=True):
+        read = {id(o.chain[-1]) for o in precise.chains}
+        maybe = read | {id(o.chain[-1]) for o in precise.unclear}
+        assert {id(o.chain[-1]) for o in quick.chains} <= read, precise.local
+        assert {id(o.chain[-1]) for o in quick.unclear} <= maybe, precise.local
+    lists = next(g for g in light.groups if g.local == "List")
+    assert len(lists.chains) == 3  # `x: List[int]`, `-> List[int]`, `z = [List[i] ...]`

@@ -29,7 +29,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 from codemods.calls import closing_comma
-from codemods.qualnames import Binding, Form, Imports, Line
+from codemods.qualnames import Binding, Form, Imports, Line, suites
 from codemods.renaming import Edits
 
 Block = TypeVar("Block", cst.Module, cst.IndentedBlock)
@@ -37,24 +37,16 @@ StatementT = TypeVar("StatementT", bound=cst.BaseStatement)
 Unused = tuple[str, str | None, str | None]  # module, name, alias: RemoveImportsVisitor's form
 
 
-STATEMENT_PARTS = (
-    cst.BaseCompoundStatement,
-    cst.BaseSuite,
-    cst.Else,
-    cst.ExceptHandler,
-    cst.ExceptStarHandler,
-    cst.Finally,
-    cst.MatchCase,
-)
-
-
-def imports_in(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
-    """Every import statement under ``node``, at any depth, without visiting expressions."""
-    for child in node.children:
-        if isinstance(child, (cst.Import, cst.ImportFrom)):
-            yield child
-        elif isinstance(child, (cst.SimpleStatementLine, *STATEMENT_PARTS)):
-            yield from imports_in(child)
+def imports_in(node: cst.Module | cst.BaseSuite) -> Iterator[cst.Import | cst.ImportFrom]:
+    """Every import statement in a module (or block), at any depth, walking statements only
+    (libcst's `children` would build every node's list of children on the way)."""
+    lines = [node] if isinstance(node, cst.SimpleStatementSuite) else node.body
+    for statement in lines:
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            yield from (s for s in statement.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            for _between, suite in suites(statement):
+                yield from imports_in(suite)
 
 
 def imported_modules(module: cst.Module) -> set[str]:

@@ -101,7 +101,7 @@ def _scan_block(
             _scan_line(stmt, path, module_level, found)
         elif isinstance(stmt, cst.BaseCompoundStatement):
             inner = module_level and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-            for between, suite in _suites(stmt):
+            for between, suite in suites(stmt):
                 here = (*path, stmt, *between)
                 if isinstance(suite, cst.SimpleStatementSuite):
                     _scan_line(suite, here, inner, found)
@@ -109,7 +109,7 @@ def _scan_block(
                     _scan_block(suite.body, (*here, suite), inner, found)
 
 
-def _suites(stmt: cst.CSTNode) -> Iterator[tuple[tuple[cst.CSTNode, ...], cst.BaseSuite]]:
+def suites(stmt: cst.CSTNode) -> Iterator[tuple[tuple[cst.CSTNode, ...], cst.BaseSuite]]:
     """The blocks of a compound statement, with the nodes between the statement and each."""
     if isinstance(stmt, cst.Match):
         for case in stmt.cases:
@@ -122,7 +122,7 @@ def _suites(stmt: cst.CSTNode) -> Iterator[tuple[tuple[cst.CSTNode, ...], cst.Ba
         yield (handler,), handler.body
     orelse = getattr(stmt, "orelse", None)
     if isinstance(orelse, cst.If):
-        for between, suite in _suites(orelse):
+        for between, suite in suites(orelse):
             yield (orelse, *between), suite
     elif orelse is not None:
         yield (orelse,), orelse.body
@@ -352,6 +352,7 @@ class _Collector:
         self.opaque: set[str] = set()  # names in annotation strings that could not be parsed
         self.not_types: set[str] = set()  # names given a string or a ForwardRef
         self.spellings: list[tuple[cst.SimpleString, tuple[cst.CSTNode, ...]]] = []
+        self.attributes: set[str] = set()  # `.name`s read anywhere: `inspect.get_annotations`
         self.calls: dict[int, cst.Call] = {}
         self.scoped: dict[int | None, set[str]] = {}
         self._scopes: list[cst.CSTNode] = []
@@ -413,8 +414,10 @@ class _Collector:
         self._record([node])
 
     def attribute(self, node: cst.Attribute) -> None:
+        self.attributes.add(node.attr.value)
         chain = _chain(node)
         if chain is not None:
+            self.attributes.update(n.attr.value for n in chain[1:])  # type: ignore[union-attr]
             self._record(chain)
         else:
             self.walk(node.value)  # `.attr` is not a variable
@@ -566,6 +569,7 @@ class Index:
     not_types: set[str] = field(default_factory=set)  # names given a string or a ForwardRef
     # strings that spell a subscripted name, `"List[int]"`, outside annotations: how types print
     spellings: list[tuple[cst.SimpleString, tuple[cst.CSTNode, ...]]] = field(default_factory=list)
+    attributes: set[str] = field(default_factory=set)  # attribute names read anywhere
 
     def uses(self) -> list[Use]:
         """Every occurrence that refers to ``old`` or into it, at its shortest such node."""
@@ -700,6 +704,7 @@ def _collect(module: cst.Module, index: Index, roots: set[str], light: bool) -> 
     index.bound, index.module_bound = collector.bound, collector.module_bound
     index.scoped, index.opaque = collector.scoped, collector.opaque
     index.not_types, index.spellings = collector.not_types, collector.spellings
+    index.attributes = collector.attributes
     for binding in index.imports.bindings:
         scope = index.imported.setdefault(_scope_key(binding.ancestors), {})
         scope.setdefault(binding.local, []).append(binding)

@@ -22,7 +22,7 @@ import libcst as cst
 from pydantic import Field, field_validator
 
 from codemods.base import FileContext, Options, Version
-from codemods.imports import ImportEdits, imports_any
+from codemods.imports import ImportEdits
 from codemods.qualnames import (
     Group,
     Imports,
@@ -39,9 +39,9 @@ Scope = Literal["everywhere", "annotations", "nowhere"]
 TYPING = ("typing", "typing_extensions")
 TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)\s*([^#]*)")
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-# Calls that evaluate annotations: below the version that can read the new spelling, a
-# module that makes them keeps the old one.
-EVALUATES = re.compile(rb"get_type_hints|eval_str|get_annotations")
+# Functions that evaluate annotations: below the version that can read the new spelling, a
+# module that calls them keeps the old one.
+EVALUATES = ("get_type_hints", "get_annotations")
 RUNTIME_TYPING_LIBRARIES = (
     "attr",
     "attrs",
@@ -117,25 +117,28 @@ def has_future_annotations(module: cst.Module) -> bool:
     return False
 
 
-def evaluates_annotations(module: cst.Module, code: str, options: TypingOptions) -> bool:
+def evaluates_annotations(reads: TypingReads, options: TypingOptions) -> bool:
     """Whether the module's annotations are read at runtime: by a library it imports that
     does so (pydantic, typer, FastAPI...), or by the module itself (get_type_hints)."""
-    if imports_any(module, *options.runtime_typing_libraries):
+    roots = {b.path.partition(".")[0] for b in reads.imports.bindings}
+    roots |= {star.module.partition(".")[0] for star in reads.imports.stars}
+    if not roots.isdisjoint(options.runtime_typing_libraries):
         return True
-    return EVALUATES.search(code.encode()) is not None
+    index = reads.main
+    return any(name in index.read or name in index.attributes for name in EVALUATES)
 
 
 def syntax_scope(
-    module: cst.Module, code: str, file: FileContext, needs: Version, options: TypingOptions
+    reads: TypingReads, file: FileContext, needs: Version, options: TypingOptions
 ) -> Scope:
     """Where syntax that needs Python ``needs`` may go: everywhere (a stub is never run), in
     annotations only (never evaluated under `from __future__ import annotations`), or
     nowhere."""
     if file.target >= needs or file.path.endswith(".pyi"):
         return "everywhere"
-    if options.keep_runtime_typing or not has_future_annotations(module):
+    if options.keep_runtime_typing or not has_future_annotations(reads.module):
         return "nowhere"
-    if evaluates_annotations(module, code, options):
+    if evaluates_annotations(reads, options):
         return "nowhere"
     return "annotations"
 

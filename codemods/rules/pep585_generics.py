@@ -93,11 +93,11 @@ class Transformer(CodemodTransformer):
         if reads is None:
             return tree
         self.reads = reads
-        self.scope = syntax_scope(tree, reads.code, self.file, (3, 9), self.options)
+        self.scope = syntax_scope(reads, self.file, (3, 9), self.options)
         if self.scope == "nowhere":
             return tree
         stub = self.file.path.endswith(".pyi")
-        self.evaluates = not stub and evaluates_annotations(tree, reads.code, self.options)
+        self.evaluates = not stub and evaluates_annotations(reads, self.options)
         self.providers: dict[int, str | None] = {}
         if self.scope == "everywhere" and self._checks_types_at_runtime():
             return tree

@@ -34,7 +34,7 @@ class Transformer(CodemodTransformer):
         if reads is None:
             return tree
         self.reads = reads
-        self.scope = syntax_scope(tree, reads.code, self.file, (3, 10), self.options)
+        self.scope = syntax_scope(reads, self.file, (3, 10), self.options)
         if self.scope == "nowhere":
             return tree
         printed = reads.printed((OPTIONAL, UNION)) if self.scope == "everywhere" else None

@@ -10,6 +10,7 @@ from pydantic import Field
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options, Safety
 from codemods.calls import append_arg, keyword, positional
 from codemods.imports import imports_any
+from codemods.inplace import spells
 from codemods.renaming import import_names
 
 UTCNOW = "datetime.datetime.utcnow"
@@ -25,6 +26,7 @@ NAIVE_MAKERS = {
     "datetime.datetime.strptime": 2,
 }
 NAIVE_CONSTANTS = ("datetime.datetime.min", "datetime.datetime.max")
+_METHODS = ("utcnow", "utcfromtimestamp")
 _CALL = m.Call(func=m.Attribute(attr=m.Name("utcnow") | m.Name("utcfromtimestamp")))
 
 
@@ -246,8 +248,9 @@ class DatetimeUtcnow(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of datetime nothing can match: no scope analysis."""
-        if not imports_any(module, "datetime"):
+        """Without an import of datetime and a `utcnow`/`utcfromtimestamp` written somewhere
+        nothing can match: no scope analysis."""
+        if not imports_any(module, "datetime") or not spells(module, _METHODS):
             return module
         return super().transform(module, file)
 

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext, Options
 from codemods.calls import argument, has_double_star, keyword
 from codemods.imports import imports_any
+from codemods.inplace import spells
 
 # A reviewed call: bandit's nosec, ruff's noqa (bare, or naming S324).
 MARK = re.compile(r"#.*\b(nosec\b|noqa(?!:)|noqa:[\sA-Z0-9,]*\bS324\b)")
@@ -182,8 +183,10 @@ class InsecureHash(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of hashlib nothing can match: no scope analysis."""
-        if not imports_any(module, "hashlib"):
+        """Without an import of hashlib and a hash function's name written somewhere nothing
+        can match: no scope analysis."""
+        functions = {*self.options.algorithms, "new", "file_digest"}
+        if not imports_any(module, "hashlib") or not spells(module, functions):
             return module
         return super().transform(module, file)
 

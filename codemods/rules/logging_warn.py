@@ -7,6 +7,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 
 from codemods.base import Binding, Codemod, CodemodTransformer, Example, FileContext
 from codemods.imports import imports_any
+from codemods.inplace import spells
 from codemods.renaming import import_names
 
 # `warn` reached through the logging module itself rather than through a logger variable.
@@ -99,8 +100,9 @@ class LoggingWarn(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of logging nothing can match: no scope analysis."""
-        if not imports_any(module, "logging"):
+        """Without an import of logging and a `warn` written somewhere nothing can match: no
+        scope analysis."""
+        if not imports_any(module, "logging") or not spells(module, ("warn",)):
             return module
         return super().transform(module, file)
 

@@ -7,6 +7,7 @@ import libcst as cst
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.calls import argument, has_star
 from codemods.imports import imports_any
+from codemods.inplace import spells
 
 # Functions with a `shell` parameter (all pass it on to Popen, where it is the 9th).
 SHELL_PARAMETER = tuple(
@@ -196,8 +197,10 @@ class SubprocessShellTrue(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of subprocess or os or asyncio nothing can match: no scope analysis."""
-        if not imports_any(module, "subprocess", "os", "asyncio"):
+        """Without an import of subprocess, os or asyncio and the name of one of their shell
+        functions written somewhere nothing can match: no scope analysis."""
+        functions = {f.rpartition(".")[2] for f in (*SHELL_PARAMETER, *ALWAYS_SHELL)}
+        if not imports_any(module, "subprocess", "os", "asyncio") or not spells(module, functions):
             return module
         return super().transform(module, file)
 

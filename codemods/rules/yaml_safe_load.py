@@ -10,6 +10,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.calls import argument, has_star, remove_args
 from codemods.imports import imports_any, imports_in
+from codemods.inplace import spells
 from codemods.renaming import import_names
 
 LOAD = "yaml.load"
@@ -161,8 +162,9 @@ class YamlSafeLoad(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
-        """Without an import of yaml nothing can match: no scope analysis."""
-        if not imports_any(module, "yaml"):
+        """Without an import of yaml and a `load` written somewhere nothing can match: no scope
+        analysis."""
+        if not imports_any(module, "yaml") or not spells(module, ("load",)):
             return module
         return super().transform(module, file)
 

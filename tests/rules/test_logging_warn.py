@@ -5,8 +5,10 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import libcst
 import pytest
 
+from codemods.inplace import spells
 from tests.helpers import apply_codemod, output_of, ruff_fix
 
 NAME = "logging-warn"
@@ -86,3 +88,11 @@ def test_objects_not_known_to_be_loggers_are_untouched(code: str) -> None:
     result = apply_codemod(NAME, code)
     assert output_of(result) == code
     assert result.findings == []
+
+
+def test_files_that_write_no_warn_are_answered_without_scope_analysis() -> None:
+    """`spells` sees names and attributes, not strings or comments."""
+    written = libcst.parse_module("import logging\nlog.warn('x')\n")
+    mentioned = libcst.parse_module("import logging\nlogging.info('warn')  # warn\n")
+    assert spells(written, ("warn",))
+    assert not spells(mentioned, ("warn",))

@@ -112,13 +112,17 @@ class Transformer(CodemodTransformer):
     def _constructors(self) -> list[str]:
         return [f"hashlib.{a}" for a in self.options.algorithms]
 
-    def _algorithm(self, value: cst.BaseExpression | None) -> str | None:
-        """The algorithm named by a string literal, or by a reported constructor."""
+    def _algorithm(self, value: cst.BaseExpression | None, follow: bool = True) -> str | None:
+        """The algorithm named by a string literal, by a reported constructor, or by a
+        variable every assignment of which names the same one (``ALGORITHM = "md5"``)."""
         if value is None:
             return None
         if isinstance(value, cst.SimpleString | cst.ConcatenatedString):
             text = value.evaluated_value
             return text.lower() if isinstance(text, str) else None
+        if isinstance(value, cst.Name) and follow:
+            found = {self._algorithm(b.value, False) for b in self.bindings(value) or ()}
+            return found.pop() if len(found) == 1 else None
         constructor = self.refers_to(value, *self._constructors())
         return constructor.removeprefix("hashlib.") if constructor else None
 
@@ -177,7 +181,7 @@ class InsecureHash(Codemod):
         "check, without `file_digest`."
     )
     url = "https://docs.python.org/3/library/hashlib.html#hashlib.new"
-    version = 4
+    version = 5
     triggers = (b"hashlib",)
     Options = HashOptions
     Transformer = Transformer
@@ -200,6 +204,12 @@ class InsecureHash(Codemod):
         Example(
             "import hashlib\nhashlib.md5(data, usedforsecurity=False)\n",
             title="declared not for security",
+        ),
+        Example(
+            "import hashlib\n\nALGORITHM = 'md5'\n\n\ndef digest(data):\n"
+            "    return hashlib.new(ALGORITHM, data)\n",
+            findings=1,
+            title="the algorithm held by a constant",
         ),
         Example(
             "import hashlib\nhashlib.sha256(data)\nhashlib.new(name)\n",

@@ -218,6 +218,14 @@ class Read:
         return self.occurrence.ancestors[-1] if self.occurrence.ancestors else None
 
 
+def typing_imports(module: cst.Module) -> Imports | None:
+    """The module's imports, if one of them is of `typing` or `typing_extensions`."""
+    imports = scan_imports(module)
+    modules = {b.path.partition(".")[0] for b in imports.bindings}
+    modules |= {s.module for s in imports.stars}
+    return None if modules.isdisjoint(TYPING) else imports
+
+
 class TypingReads:
     """The reads of `typing` names in one module, and the edits made to them."""
 
@@ -238,12 +246,8 @@ class TypingReads:
     def of(cls, module: cst.Module, others: Sequence[str] = ()) -> TypingReads | None:
         """None for a module that imports nothing from `typing`: the common case, answered
         by a walk over its statements."""
-        imports = scan_imports(module)
-        modules = {b.path.partition(".")[0] for b in imports.bindings}
-        modules |= {s.module for s in imports.stars}
-        if modules.isdisjoint(TYPING):
-            return None
-        return cls(module, imports, others)
+        imports = typing_imports(module)
+        return None if imports is None else cls(module, imports, others)
 
     @functools.cached_property
     def code(self) -> str:

@@ -18,6 +18,7 @@ from codemods.typing_names import (
     evaluates_annotations,
     respelled,
     syntax_scope,
+    typing_imports,
 )
 
 BUILTINS = {
@@ -278,6 +279,10 @@ class Pep585Generics(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """A module that imports nothing from typing is answered before any transformer
+        exists (building one costs 20 ms: libcst's matcher set-up)."""
+        if typing_imports(module) is None:
+            return module
         return transform_in_place(self, module, file)
 
     examples = (

@@ -11,7 +11,7 @@ from libcst.metadata import PositionProvider
 from codemods.base import Codemod, CodemodTransformer, Example, FileContext
 from codemods.inplace import transform_in_place
 from codemods.qualnames import SCOPES
-from codemods.typing_names import Read, TypingOptions, TypingReads, syntax_scope
+from codemods.typing_names import Read, TypingOptions, TypingReads, syntax_scope, typing_imports
 
 OPTIONAL = "Optional"
 UNION = "Union"
@@ -218,6 +218,10 @@ class Pep604Unions(Codemod):
     Transformer = Transformer
 
     def transform(self, module: cst.Module, file: FileContext) -> cst.Module:
+        """A module that imports nothing from typing is answered before any transformer
+        exists (building one costs 20 ms: libcst's matcher set-up)."""
+        if typing_imports(module) is None:
+            return module
         return transform_in_place(self, module, file)
 
     examples = (

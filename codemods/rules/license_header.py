@@ -16,6 +16,13 @@ from codemods.inplace import transform_in_place
 TAG = "SPDX-License-Identifier:"
 DECLARED = re.compile(r"^#\s*SPDX-License-Identifier:\s*(?P<id>.*?)\s*$", re.IGNORECASE)
 PROSE = re.compile(r"\blicen[cs]e[ds]?\b|permission is hereby granted", re.IGNORECASE)
+# A licence stated in a module docstring: a field, or the words of a notice (a docstring
+# that only mentions licences, in a licensing tool say, is not one).
+DOCSTRING_NOTICE = re.compile(
+    r"^\s*:?licen[cs]e:|licensed under|permission is hereby granted|general public licen[cs]e"
+    r"|SPDX-License-Identifier",
+    re.IGNORECASE | re.MULTILINE,
+)
 COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")  # PEP 263
 _TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z0-9][A-Za-z0-9.+-]*(?::[A-Za-z0-9.+-]+)?)")
 _OPERATORS = {"AND", "OR", "WITH"}
@@ -97,7 +104,7 @@ class Plan:
 
     at: int = 0
     lines: tuple[str, ...] = ()
-    conflict: cst.EmptyLine | None = None  # another declaration, or a notice in prose
+    conflict: cst.CSTNode | None = None  # another declaration, or a notice in prose
     declared: str = ""
 
 
@@ -115,6 +122,9 @@ def plan(module: cst.Module, options: Options) -> Plan | None:
         notice = next((line for line in leading if PROSE.search(_comment(line))), None)
         if notice is not None:
             return Plan(conflict=notice)
+        docstring = _docstring_notice(module)
+        if docstring is not None:
+            return Plan(conflict=docstring)
     has_copyright = any("copyright" in _comment(line).lower() for line in leading)
     copyright_line = () if has_copyright or not options.copyright else (f"# {options.copyright}",)
     if declared:
@@ -126,6 +136,15 @@ def plan(module: cst.Module, options: Options) -> Plan | None:
         while at < len(header) and _comment(header[at]):
             at += 1
     return Plan(at, (*copyright_line, f"# {TAG} {options.license}"))
+
+
+def _docstring_notice(module: cst.Module) -> cst.CSTNode | None:
+    """The module docstring, when it states a licence (Sphinx's and Pygments'
+    ``:license: BSD, see LICENSE for details.``)."""
+    text = module.get_docstring(clean=False)
+    if text is None or not DOCSTRING_NOTICE.search(text):
+        return None
+    return cst.ensure_type(module.body[0], cst.SimpleStatementLine).body[0]
 
 
 def _after_preamble(header: list[cst.EmptyLine]) -> int:
@@ -169,12 +188,13 @@ class LicenseHeader(Codemod):
         "`SPDX-License-Identifier:` comment at its top; without it a copied file carries no "
         "licence. The header goes after a shebang and an encoding cookie (which must stay on "
         "the first lines) and before the docstring, which stays the module's docstring. A "
-        "file that declares another licence, or carries a licence notice in prose (often "
+        "file that declares another licence, or carries a licence notice in its comments or docstring (often "
         "vendored code under its own licence), is reported, never changed: relicensing is a "
         "human decision. Empty files (an empty `__init__.py`) are left alone: they hold "
         "nothing to license, and editing them all is noise in review."
     )
     url = "https://reuse.software/spec/"
+    version = 2
     safety = Safety.SAFE
     triggers = (b"",)  # every file: what is checked is the absence of a header
     Options = Options
@@ -228,6 +248,20 @@ class LicenseHeader(Codemod):
             options={"license": "MIT"},
             findings=1,
             title="a licence notice in prose is reported",
+        ),
+        Example(
+            '# -*- coding: utf-8 -*-\n"""\n    sphinx.directives\n\n'
+            "    :copyright: Copyright 2007-2019 by the Sphinx team.\n"
+            '    :license: BSD, see LICENSE for details.\n"""\n',
+            options={"license": "MIT"},
+            findings=1,
+            title="a licence stated in the module docstring is reported (Sphinx 1.8.5)",
+        ),
+        Example(
+            '"""Check the licence of each installed package."""\n',
+            '# SPDX-License-Identifier: MIT\n"""Check the licence of each installed package."""\n',
+            options={"license": "MIT"},
+            title="a docstring that only mentions licences",
         ),
         Example("", options={"license": "MIT"}, title="empty file"),
         Example("\n\n", options={"license": "MIT"}, title="blank file"),

@@ -188,10 +188,10 @@ class LicenseHeader(Codemod):
         "`SPDX-License-Identifier:` comment at its top; without it a copied file carries no "
         "licence. The header goes after a shebang and an encoding cookie (which must stay on "
         "the first lines) and before the docstring, which stays the module's docstring. A "
-        "file that declares another licence, or carries a licence notice in its comments or docstring (often "
-        "vendored code under its own licence), is reported, never changed: relicensing is a "
-        "human decision. Empty files (an empty `__init__.py`) are left alone: they hold "
-        "nothing to license, and editing them all is noise in review."
+        "file that declares another licence, or carries a licence notice in its comments or "
+        "docstring (often vendored code under its own licence), is reported, never changed: "
+        "relicensing is a human decision. Empty files (an empty `__init__.py`) are left "
+        "alone: they hold nothing to license, and editing them all is noise in review."
     )
     url = "https://reuse.software/spec/"
     version = 2

@@ -12,8 +12,6 @@ metadata (`spells`).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -22,6 +20,7 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper, ProviderT
 
 from codemods.base import Codemod, FileContext
+from codemods.qualnames import name_fields
 
 
 class _OnDemand(Mapping[ProviderT, Mapping[cst.CSTNode, Any]]):
@@ -40,23 +39,6 @@ class _OnDemand(Mapping[ProviderT, Mapping[cst.CSTNode, Any]]):
         return 0
 
 
-# Fields that hold only whitespace, punctuation or comments: never a name.
-_INERT = {
-    "lpar", "rpar", "comma", "semicolon", "header", "footer", "leading_lines",
-    "lines_after_decorators", "equal", "colon", "operator", "dot", "newline",
-    "trailing_whitespace", "indent", "first_line", "empty_lines", "last_line", "relative",
-}  # fmt: skip
-
-
-@functools.cache
-def _fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
-    return tuple(
-        f.name
-        for f in dataclasses.fields(kind)  # type: ignore[arg-type]
-        if f.name not in _INERT and not f.name.startswith("whitespace")
-    )
-
-
 def spells(node: cst.CSTNode, names: Collection[str]) -> bool:
     """Whether one of ``names`` is written as a name or attribute anywhere under ``node``.
 
@@ -71,7 +53,7 @@ def spells(node: cst.CSTNode, names: Collection[str]) -> bool:
             if current.value in names:
                 return True
             continue
-        for name in _fields(type(current)):
+        for name in name_fields(type(current)):
             value = getattr(current, name)
             if isinstance(value, cst.CSTNode):
                 stack.append(value)

@@ -323,7 +323,8 @@ _INERT_FIELDS = {
 
 
 @functools.cache
-def _fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+def name_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields of a node type that may hold a name (not whitespace or punctuation)."""
     return tuple(
         f.name
         for f in dataclasses.fields(kind)  # type: ignore[arg-type]
@@ -395,7 +396,7 @@ class _Collector:
             self.scoped.setdefault(None, set()).update(names)
 
     def children(self, node: cst.CSTNode) -> None:
-        for name in _fields(type(node)):
+        for name in name_fields(type(node)):
             value = getattr(node, name)
             if isinstance(value, cst.CSTNode):
                 self.walk(value)
